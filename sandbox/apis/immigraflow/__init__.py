@@ -1,0 +1,1 @@
+"""The ImmigraFlow domain: handlers, storage, status simulation, notifications and webhooks."""

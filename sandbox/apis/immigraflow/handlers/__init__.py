@@ -1,0 +1,1 @@
+"""ImmigraFlow operation handlers, one module per tag of the spec."""

@@ -1,0 +1,371 @@
+"""Tenant-scoped data access. Another partner's object is simply not found (404, never 403)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from sandbox.apis.immigraflow import tables as t
+from sandbox.engine.errors import ApiError, ErrorDetail, ErrorKind, not_found
+from sandbox.engine.pagination import PageRequest
+
+Row = Mapping[str, Any]
+
+USER_SORTS = {"created_at": t.users.c.created_at, "name": t.users.c.name, "email": t.users.c.email}
+CASE_SORTS = {
+    "created_at": t.cases.c.created_at,
+    "last_checked": t.cases.c.last_checked,
+    "receipt_number": t.cases.c.receipt_number,
+}
+
+
+def _order(sort: str | None, columns: Mapping[str, Any], default: str, id_column: Any) -> list[Any]:
+    key = sort or default
+    descending = key.startswith("-")
+    column = columns.get(key.lstrip("-"))
+    if column is None:
+        raise ApiError(
+            ErrorKind.BAD_REQUEST,
+            f"unknown sort {sort!r}",
+            [
+                ErrorDetail(
+                    "sort", f"expected one of {', '.join(sorted(columns))}, optionally prefixed by '-'"
+                )
+            ],
+        )
+    return [column.desc(), id_column.desc()] if descending else [column.asc(), id_column.asc()]
+
+
+def _page(
+    conn: Connection, query: Select[Any], page: PageRequest, order: Sequence[Any]
+) -> tuple[list[Row], int]:
+    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    rows = conn.execute(query.order_by(*order).limit(page.limit).offset(page.offset)).mappings().all()
+    return list(rows), total
+
+
+class Partners:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def by_key(self, api_key: str) -> Row | None:
+        return self.conn.execute(select(t.partners).where(t.partners.c.api_key == api_key)).mappings().first()
+
+    def get(self, partner_id: int) -> Row:
+        row = self.conn.execute(select(t.partners).where(t.partners.c.id == partner_id)).mappings().first()
+        if row is None:
+            raise not_found("partner")
+        return row
+
+    def update(self, partner_id: int, values: Mapping[str, Any]) -> Row:
+        self.conn.execute(t.partners.update().where(t.partners.c.id == partner_id).values(**values))
+        return self.get(partner_id)
+
+
+class Users:
+    def __init__(self, conn: Connection, partner_id: int) -> None:
+        self.conn = conn
+        self.partner_id = partner_id
+
+    def get(self, user_id: int) -> Row:
+        row = (
+            self.conn.execute(
+                select(t.users).where(t.users.c.id == user_id, t.users.c.partner_id == self.partner_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise not_found("user")
+        return row
+
+    def many(self, user_ids: set[int]) -> dict[int, Row]:
+        rows = self.conn.execute(
+            select(t.users).where(t.users.c.partner_id == self.partner_id, t.users.c.id.in_(user_ids))
+        ).mappings()
+        return {row["id"]: row for row in rows}
+
+    @staticmethod
+    def by_verify_token(conn: Connection, token_hash: str) -> Row | None:
+        """The user a verification link belongs to, whichever partner (the link carries no keys)."""
+        return conn.execute(select(t.users).where(t.users.c.verify_token == token_hash)).mappings().first()
+
+    def by_email(self, email: str) -> Row | None:
+        return (
+            self.conn.execute(
+                select(t.users).where(
+                    t.users.c.partner_id == self.partner_id, func.lower(t.users.c.email) == email.lower()
+                )
+            )
+            .mappings()
+            .first()
+        )
+
+    def list(
+        self, page: PageRequest, *, status: str | None = None, q: str | None = None, sort: str | None = None
+    ) -> tuple[list[Row], int]:
+        query = select(t.users).where(t.users.c.partner_id == self.partner_id)
+        if status:
+            query = query.where(t.users.c.status == status)
+        if q:
+            like = f"%{q.lower()}%"
+            query = query.where(
+                or_(func.lower(t.users.c.name).like(like), func.lower(t.users.c.email).like(like))
+            )
+        return _page(self.conn, query, page, _order(sort, USER_SORTS, "-created_at", t.users.c.id))
+
+    def _check_email_free(self, email: str, except_id: int | None = None) -> None:
+        existing = self.by_email(email)
+        if existing is not None and existing["id"] != except_id:
+            raise ApiError(
+                ErrorKind.CONFLICT,
+                f"a user with email {email} already exists for this partner",
+                [ErrorDetail("email", "already registered")],
+            )
+
+    def create(self, values: Mapping[str, Any]) -> Row:
+        self._check_email_free(values["email"])
+        try:
+            user_id = self.conn.execute(
+                t.users.insert().values(partner_id=self.partner_id, **values)
+            ).inserted_primary_key[0]
+        except IntegrityError as exc:  # a concurrent create won the race
+            raise ApiError(
+                ErrorKind.CONFLICT, "a user with this email already exists for this partner"
+            ) from exc
+        return self.get(user_id)
+
+    def update(self, user_id: int, values: Mapping[str, Any]) -> Row:
+        current = self.get(user_id)
+        if "email" in values:
+            self._check_email_free(values["email"], except_id=user_id)
+        changed = {k: v for k, v in values.items() if k != "updated_at" and current[k] != v}
+        if changed:
+            self.conn.execute(t.users.update().where(t.users.c.id == user_id).values(**values))
+        return self.get(user_id)
+
+    def delete(self, user_id: int) -> Row:
+        row = self.get(user_id)
+        self.conn.execute(t.users.delete().where(t.users.c.id == user_id))
+        return row
+
+
+class Cases:
+    def __init__(self, conn: Connection, partner_id: int) -> None:
+        self.conn = conn
+        self.partner_id = partner_id
+
+    def resolve(self, case_ref: str, *, user_id: int | None = None) -> Row:
+        """A case by numeric id or ``FLOW…`` id, within this partner (and user, if given)."""
+        ref = case_ref.strip()
+        if ref.upper().startswith("FLOW") and ref[4:].isdigit() and len(ref) == 11:
+            condition = t.cases.c.user_case_id == ref.upper()
+        elif ref.isdigit() and 0 < len(ref) <= 18 and int(ref) > 0:
+            condition = t.cases.c.id == int(ref)
+        else:
+            raise ApiError(
+                ErrorKind.BAD_REQUEST,
+                f"malformed case_ref {case_ref!r}",
+                [ErrorDetail("case_ref", "expected a numeric case id or a FLOW id such as FLOW1234567")],
+            )
+        query = select(t.cases).where(condition, t.cases.c.partner_id == self.partner_id)
+        if user_id is not None:
+            query = query.where(t.cases.c.user_id == user_id)
+        row = self.conn.execute(query).mappings().first()
+        if row is None:
+            raise not_found("case")
+        return row
+
+    def get(self, case_id: int) -> Row:
+        return self.resolve(str(case_id))
+
+    def list_for_user(
+        self, user_id: int, page: PageRequest, *, active: bool | None = None
+    ) -> tuple[list[Row], int]:
+        query = select(t.cases).where(t.cases.c.partner_id == self.partner_id, t.cases.c.user_id == user_id)
+        if active is not None:
+            query = query.where(t.cases.c.active == active)
+        return _page(self.conn, query, page, [t.cases.c.created_at.desc(), t.cases.c.id.desc()])
+
+    def list_for_partner(
+        self,
+        page: PageRequest,
+        *,
+        user_id: int | None = None,
+        active: bool | None = None,
+        receipt_number: str | None = None,
+        status_code: str | None = None,
+        updated_since: str | None = None,
+        q: str | None = None,
+        sort: str | None = None,
+    ) -> tuple[list[Row], int]:
+        query = select(t.cases).where(t.cases.c.partner_id == self.partner_id)
+        if user_id is not None:
+            query = query.where(t.cases.c.user_id == user_id)
+        if active is not None:
+            query = query.where(t.cases.c.active == active)
+        if receipt_number:
+            query = query.where(t.cases.c.receipt_number == receipt_number.upper())
+        if updated_since:
+            query = query.where(t.cases.c.updated_at >= updated_since)
+        if status_code:
+            latest = self._latest_ids().subquery()
+            query = query.where(
+                t.cases.c.id.in_(
+                    select(t.status_updates.c.case_id)
+                    .join(latest, latest.c.id == t.status_updates.c.id)
+                    .where(
+                        func.lower(t.status_updates.c.body["status_code"].as_string()) == status_code.lower()
+                    )
+                )
+            )
+        if q:
+            like = f"%{q.lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(t.cases.c.receipt_number).like(like),
+                    func.lower(t.cases.c.user_case_id).like(like),
+                    func.lower(func.coalesce(t.cases.c.description, "")).like(like),
+                )
+            )
+        return _page(self.conn, query, page, _order(sort, CASE_SORTS, "-created_at", t.cases.c.id))
+
+    @staticmethod
+    def _latest_ids() -> Select[Any]:
+        return select(func.max(t.status_updates.c.id).label("id")).group_by(t.status_updates.c.case_id)
+
+    def ensure_receipt_free(self, user_id: int, receipt_number: str) -> None:
+        exists = self.conn.execute(
+            select(t.cases.c.id).where(
+                t.cases.c.user_id == user_id, t.cases.c.receipt_number == receipt_number
+            )
+        ).first()
+        if exists:
+            raise ApiError(
+                ErrorKind.CONFLICT,
+                f"receipt number {receipt_number} is already monitored for this user",
+                [ErrorDetail("receipt_number", "already monitored for this user")],
+            )
+
+    def create(self, values: Mapping[str, Any]) -> Row:
+        self.ensure_receipt_free(values["user_id"], values["receipt_number"])
+        for _ in range(20):
+            flow_id = f"FLOW{secrets.randbelow(10**7):07d}"
+            taken = self.conn.execute(select(t.cases.c.id).where(t.cases.c.user_case_id == flow_id)).first()
+            if not taken:
+                break
+        else:  # pragma: no cover - 10^7 ids
+            raise ApiError(ErrorKind.INTERNAL, "could not allocate a FLOW id")
+        try:
+            case_id = self.conn.execute(
+                t.cases.insert().values(partner_id=self.partner_id, user_case_id=flow_id, **values)
+            ).inserted_primary_key[0]
+        except IntegrityError as exc:
+            raise ApiError(ErrorKind.CONFLICT, "receipt number already monitored for this user") from exc
+        return self.get(case_id)
+
+    def update(self, case_id: int, values: Mapping[str, Any]) -> Row:
+        self.conn.execute(t.cases.update().where(t.cases.c.id == case_id).values(**values))
+        return self.get(case_id)
+
+    def delete(self, case_id: int) -> None:
+        self.conn.execute(t.cases.delete().where(t.cases.c.id == case_id))
+
+    # Status updates -------------------------------------------------------------------------
+
+    def updates(self, case_id: int) -> list[Row]:
+        """Every StatusUpdate of a case, newest first."""
+        return list(
+            self.conn.execute(
+                select(t.status_updates)
+                .where(t.status_updates.c.case_id == case_id)
+                .order_by(t.status_updates.c.id.desc())
+            )
+            .mappings()
+            .all()
+        )
+
+    def latest_updates(self, case_ids: Sequence[int]) -> dict[int, Row]:
+        """The newest StatusUpdate of each case (one query for a whole page)."""
+        if not case_ids:
+            return {}
+        latest = (
+            select(func.max(t.status_updates.c.id))
+            .where(t.status_updates.c.case_id.in_(case_ids))
+            .group_by(t.status_updates.c.case_id)
+        )
+        rows = self.conn.execute(select(t.status_updates).where(t.status_updates.c.id.in_(latest))).mappings()
+        return {row["case_id"]: row for row in rows}
+
+    def update_counts(self, case_ids: Sequence[int]) -> dict[int, int]:
+        if not case_ids:
+            return {}
+        rows = self.conn.execute(
+            select(t.status_updates.c.case_id, func.count())
+            .where(t.status_updates.c.case_id.in_(case_ids))
+            .group_by(t.status_updates.c.case_id)
+        )
+        return {case_id: count for case_id, count in rows}
+
+    def add_update(self, case_id: int, status_key: str, body: Mapping[str, Any], timestamp: str) -> Row:
+        update_id = self.conn.execute(
+            t.status_updates.insert().values(
+                case_id=case_id, status_key=status_key, body=dict(body), timestamp=timestamp
+            )
+        ).inserted_primary_key[0]
+        return (
+            self.conn.execute(select(t.status_updates).where(t.status_updates.c.id == update_id))
+            .mappings()
+            .one()
+        )
+
+
+class Webhooks:
+    def __init__(self, conn: Connection, partner_id: int) -> None:
+        self.conn = conn
+        self.partner_id = partner_id
+
+    def get(self, webhook_id: int) -> Row:
+        row = (
+            self.conn.execute(
+                select(t.webhooks).where(
+                    and_(t.webhooks.c.id == webhook_id, t.webhooks.c.partner_id == self.partner_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise not_found("webhook")
+        return row
+
+    def list(self, page: PageRequest) -> tuple[list[Row], int]:
+        query = select(t.webhooks).where(t.webhooks.c.partner_id == self.partner_id)
+        return _page(self.conn, query, page, [t.webhooks.c.id.asc()])
+
+    def subscribed(self, event_type: str) -> list[Row]:
+        rows = self.conn.execute(
+            select(t.webhooks).where(
+                t.webhooks.c.partner_id == self.partner_id, t.webhooks.c.active.is_(True)
+            )
+        ).mappings()
+        return [row for row in rows if event_type in row["events"]]
+
+    def create(self, values: Mapping[str, Any]) -> Row:
+        webhook_id = self.conn.execute(
+            t.webhooks.insert().values(partner_id=self.partner_id, **values)
+        ).inserted_primary_key[0]
+        return self.get(webhook_id)
+
+    def update(self, webhook_id: int, values: Mapping[str, Any]) -> Row:
+        self.get(webhook_id)
+        self.conn.execute(t.webhooks.update().where(t.webhooks.c.id == webhook_id).values(**values))
+        return self.get(webhook_id)
+
+    def delete(self, webhook_id: int) -> None:
+        self.get(webhook_id)
+        self.conn.execute(t.webhooks.delete().where(t.webhooks.c.id == webhook_id))

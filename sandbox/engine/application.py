@@ -1,0 +1,78 @@
+"""Assembling a Connexion app from API plug-ins: validation, security, errors, middleware."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import connexion
+from connexion.middleware import MiddlewarePosition
+from connexion.resolver import Resolver
+
+from sandbox.engine.api import ApiPlugin
+from sandbox.engine.envelope import ErrorRenderer
+from sandbox.engine.errors import SpecError
+from sandbox.engine.request_context import DEFAULT_MAX_BODY, RequestContextMiddleware
+from sandbox.engine.security import security_map
+from sandbox.engine.spec import SpecIndex, load_spec
+from sandbox.engine.validation import validator_map
+
+
+def _resolver(plugin: ApiPlugin, spec: dict[str, Any]) -> Resolver:
+    handlers = plugin.operations()
+    index = SpecIndex.from_spec(spec)
+    missing = sorted(set(index.operations) - set(handlers))
+    if missing:
+        raise SpecError(f"{plugin.name}: no handler for operation(s) {', '.join(missing)}")
+
+    def resolve(operation_id: str) -> Callable[..., Any]:
+        return handlers[operation_id]
+
+    return Resolver(function_resolver=resolve)
+
+
+def build_app(
+    plugins: Sequence[ApiPlugin],
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    lifespan: Callable[..., Any] | None = None,
+    middlewares: Sequence[tuple[type, dict[str, Any]]] = (),
+    outer_middlewares: Sequence[tuple[type, dict[str, Any]]] = (),
+) -> connexion.AsyncApp:
+    """A Connexion ASGI app serving every plug-in with request AND response validation on.
+
+    Args:
+        plugins: the APIs to mount, each at its own ``base_path``.
+        max_body: the largest request body accepted (bigger ones get a 413 envelope).
+        lifespan: an ASGI lifespan context (background workers start and stop with it).
+        outer_middlewares: ``(class, kwargs)`` ASGI middleware wrapped around everything but the
+            request context (they see every response, errors included).
+        middlewares: extra ``(class, kwargs)`` ASGI middleware, run after routing and security
+            (they see ``scope["extensions"]["connexion_routing"]``) and before validation.
+    """
+    app = connexion.AsyncApp(__name__, lifespan=lifespan)
+    indexes: list[SpecIndex] = []
+    for plugin in plugins:
+        spec = load_spec(plugin.spec_path)
+        indexes.append(SpecIndex.from_spec(spec, plugin.base_path))
+        app.add_api(
+            spec,
+            base_path=plugin.base_path,
+            name=plugin.name,
+            resolver=_resolver(plugin, spec),
+            validate_responses=True,
+            strict_validation=False,
+            security_map=security_map(spec, plugin.authenticators()),
+            validator_map=validator_map(),
+            swagger_ui_options=None,
+        )
+    renderer = ErrorRenderer(indexes)
+    for exc_type, handler in renderer.handlers():
+        app.add_error_handler(exc_type, handler)
+    # At one position, the middleware added first ends up outermost.
+    app.add_middleware(RequestContextMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, max_body=max_body)
+    for cls, kwargs in outer_middlewares:
+        app.add_middleware(cls, MiddlewarePosition.BEFORE_EXCEPTION, **kwargs)
+    for cls, kwargs in middlewares:
+        app.add_middleware(cls, MiddlewarePosition.BEFORE_VALIDATION, **kwargs)
+    return app

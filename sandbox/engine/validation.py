@@ -1,0 +1,121 @@
+"""Compiled (jsonschema-rs) request and response body validators for Connexion.
+
+Connexion's defaults build a pure-Python ``jsonschema`` validator on every request. These
+compile each schema once, keep request and response validation fully on, and phrase failures
+as field-level details for the error envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import jsonschema_rs
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem, NonConformingResponseBody
+from connexion.validators import (
+    VALIDATOR_MAP,
+    JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
+    TextResponseBodyValidator,
+)
+from starlette.types import Scope
+
+from sandbox.engine.errors import ErrorDetail
+from sandbox.engine.spec import to_json_schema
+
+logger = logging.getLogger(__name__)
+
+# Keyed by id() of the operation's schema dict; the dict is kept alive beside its validator, so
+# an id is never reused while its entry exists.
+_COMPILED: dict[int, tuple[Any, jsonschema_rs.Validator]] = {}
+
+
+def compiled(schema: dict[str, Any]) -> jsonschema_rs.Validator:
+    """The compiled validator for an OpenAPI 3.0 schema object, built once per schema."""
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        validator = jsonschema_rs.Draft4Validator(to_json_schema(schema), validate_formats=True)
+        entry = (schema, validator)
+        _COMPILED[id(schema)] = entry
+    return entry[1]
+
+
+def schema_errors(validator: jsonschema_rs.Validator, instance: Any, limit: int = 10) -> list[ErrorDetail]:
+    """Field-level details for every way ``instance`` breaks the schema (at most ``limit``)."""
+    details: list[ErrorDetail] = []
+    for error in validator.iter_errors(instance):
+        path = ".".join(str(part) for part in error.instance_path) or "body"
+        details.append(ErrorDetail(field=path, issue=error.message))
+        if len(details) >= limit:
+            break
+    return details
+
+
+class BodyValidationProblem(BadRequestProblem):
+    """A request body that breaks its schema, with one detail per violation."""
+
+    def __init__(self, details: list[ErrorDetail]) -> None:
+        summary = "; ".join(f"{d.field}: {d.issue}" for d in details[:3])
+        super().__init__(detail=f"Request body is invalid: {summary}")
+        self.details = details
+
+
+class CompiledJSONRequestBodyValidator(JSONRequestBodyValidator):
+    """JSON request bodies: strict UTF-8 and JSON parsing, compiled schema validation."""
+
+    async def _parse(self, stream: Any, scope: Scope) -> Any:
+        raw = b"".join([message async for message in stream])
+        if not raw:
+            return None
+        try:
+            text = raw.decode(self._encoding or "utf-8")
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise BadRequestProblem(detail=f"Request body is not valid {self._encoding} text: {exc}") from exc
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadRequestProblem(detail=f"Request body is not valid JSON: {exc}") from exc
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if not self._nullable and body is None:
+            raise BadRequestProblem(detail="Request body must not be empty")
+        validator = compiled(self._schema)
+        if not validator.is_valid(body):
+            raise BodyValidationProblem(schema_errors(validator, body))
+        return None
+
+
+class CompiledJSONResponseBodyValidator(JSONResponseBodyValidator):
+    """JSON response bodies: a body that breaks the spec is never served (it becomes a 500)."""
+
+    def _validate(self, body: Any) -> None:
+        validator = compiled(self._schema)
+        if not validator.is_valid(body):
+            details = schema_errors(validator, body, limit=3)
+            message = "; ".join(f"{d.field}: {d.issue}" for d in details)
+            logger.error("response does not conform to the spec: %s", message)
+            raise NonConformingResponseBody(detail=f"Response body does not conform to the spec: {message}")
+
+
+class CompiledTextResponseBodyValidator(TextResponseBodyValidator):
+    """Text responses (e.g. HTML pages): validated as strings against their schema."""
+
+    def _validate(self, body: Any) -> None:
+        if not compiled(self._schema).is_valid(body):
+            raise NonConformingResponseBody(detail="Response body does not conform to the spec")
+
+
+def validator_map() -> dict[str, Any]:
+    """Connexion's validator map with the compiled JSON validators swapped in."""
+    body = MediaTypeDict(dict(VALIDATOR_MAP["body"]))
+    body["*/*json"] = CompiledJSONRequestBodyValidator
+    response = MediaTypeDict(
+        {
+            "*/*json": CompiledJSONResponseBodyValidator,
+            "text/plain": CompiledTextResponseBodyValidator,
+            "text/html": CompiledTextResponseBodyValidator,
+        }
+    )
+    return {"parameter": VALIDATOR_MAP["parameter"], "body": body, "response": response}

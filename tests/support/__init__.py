@@ -1,0 +1,1 @@
+"""Shared test fixtures: a real sandbox server on a loopback port, and a real webhook receiver."""
