@@ -159,9 +159,7 @@ def _latency(out: str, pct: str) -> float:
 def _errors(out: str) -> int:
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return (int(non2xx.group(1)) if non2xx else 0) + (
-        sum(map(int, socket_errors.groups())) if socket_errors else 0
-    )
+    return (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
 
 
 def main() -> int:
@@ -195,9 +193,7 @@ def main() -> int:
     )
     sandbox.port = free_port()
     sandbox.argv[sandbox.argv.index("0")] = str(sandbox.port)
-    prism_server = Server(
-        "prism", [prism, "mock", str(SPEC), "-p", "0", "-h", "127.0.0.1", "--errors", "false"], 0
-    )
+    prism_server = Server("prism", [prism, "mock", str(SPEC), "-p", "0", "-h", "127.0.0.1", "--errors", "false"], 0)
     prism_server.port = free_port()
     prism_server.argv[prism_server.argv.index("0")] = str(prism_server.port)
 
@@ -229,9 +225,7 @@ def main() -> int:
         prism_server.stop()
 
     print()
-    print(
-        "| scenario | sandbox req/s | Prism req/s | ratio | sandbox p50 / p99 ms | Prism p50 / p99 ms | p99 ratio |"
-    )
+    print("| scenario | sandbox req/s | Prism req/s | ratio | sandbox p50 / p99 ms | Prism p50 / p99 ms | p99 ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     table = {}
     for name, by_server in results.items():

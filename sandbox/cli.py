@@ -39,14 +39,10 @@ def main() -> None:
     show_default=True,
     help="SQLite file (created and seeded if missing), or ':memory:'.",
 )
-@click.option(
-    "--seed", type=int, default=None, help="Seed the world from this seed instead of fixtures/world.json."
-)
+@click.option("--seed", type=int, default=None, help="Seed the world from this seed instead of fixtures/world.json.")
 @click.option("--fresh", is_flag=True, help="Delete the database file first, for a freshly seeded sandbox.")
 @click.option("--reload", is_flag=True, help="Restart on code changes (development; one worker).")
-@click.option(
-    "--public-url", default=None, help="URL clients use to reach the sandbox (default: http://HOST:PORT)."
-)
+@click.option("--public-url", default=None, help="URL clients use to reach the sandbox (default: http://HOST:PORT).")
 @click.option(
     "--log-level",
     default="warning",
@@ -156,17 +152,13 @@ def seed(seed: int, out: Path, users_per_partner: int | None, cases_per_user: in
 
 
 @main.command()
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print a JSON list (name, api_key, api_secret) for scripts."
-)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list (name, api_key, api_secret) for scripts.")
 @click.option("--seed", type=int, default=None, help="Credentials of the world generated from this seed.")
 def credentials(as_json: bool, seed: int | None) -> None:
     """Print the demo partners' credentials."""
     partners = _demo_partners(DEFAULT_WORLD, seed)
     if as_json:
-        json.dump(
-            [{k: p[k] for k in ("name", "api_key", "api_secret")} for p in partners], sys.stdout, indent=2
-        )
+        json.dump([{k: p[k] for k in ("name", "api_key", "api_secret")} for p in partners], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
     for p in partners:

@@ -66,9 +66,7 @@ class GenericControls:
     def list_faults(self, token_info: Any) -> Response:
         tenant_id = principal_of(token_info).tenant_id
         with self.db.connect() as conn:
-            rows = conn.execute(
-                select(faults).where(faults.c.tenant_id == tenant_id).order_by(faults.c.id)
-            ).mappings()
+            rows = conn.execute(select(faults).where(faults.c.tenant_id == tenant_id).order_by(faults.c.id)).mappings()
             return {"faults": [_fault(r) for r in rows]}, 200
 
     def create_fault(self, token_info: Any, body: dict[str, Any]) -> Response:
@@ -78,11 +76,7 @@ class GenericControls:
             raise ApiError(
                 ErrorKind.UNPROCESSABLE,
                 f"unknown operation_id {operation_id!r}",
-                [
-                    ErrorDetail(
-                        "operation_id", "must be an operationId of openapi/immigraflow.yaml, or omitted"
-                    )
-                ],
+                [ErrorDetail("operation_id", "must be an operationId of openapi/immigraflow.yaml, or omitted")],
             )
         values = {
             "tenant_id": tenant_id,
@@ -133,9 +127,7 @@ class GenericControls:
         with self.db.connect() as conn:
             total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
             rows = (
-                conn.execute(
-                    query.order_by(request_log.c.id.desc()).limit(request.limit).offset(request.offset)
-                )
+                conn.execute(query.order_by(request_log.c.id.desc()).limit(request.limit).offset(request.offset))
                 .mappings()
                 .all()
             )

@@ -65,9 +65,7 @@ class RequestLog:
 class RequestLogMiddleware:
     """Records each API call (not the controls' own calls) once its response has started."""
 
-    def __init__(
-        self, app: ASGIApp, log: RequestLog, tenant_of: TenantOf, exempt_prefix: str = "/_sandbox"
-    ) -> None:
+    def __init__(self, app: ASGIApp, log: RequestLog, tenant_of: TenantOf, exempt_prefix: str = "/_sandbox") -> None:
         self.app = app
         self.log = log
         self.tenant_of = tenant_of

@@ -34,9 +34,7 @@ JSON = "application/json"
 REQUEST_ID_KEY = "sandbox.request_id"
 
 
-def envelope(
-    kind: ErrorKind, message: str, details: Sequence[ErrorDetail], request_id: str
-) -> dict[str, Any]:
+def envelope(kind: ErrorKind, message: str, details: Sequence[ErrorDetail], request_id: str) -> dict[str, Any]:
     """The envelope body for one error."""
     error: dict[str, Any] = {"code": kind.value, "message": message}
     if details:
@@ -44,9 +42,7 @@ def envelope(
     return {"error": error, "request_id": request_id}
 
 
-def envelope_bytes(
-    kind: ErrorKind, message: str, request_id: str, details: Sequence[ErrorDetail] = ()
-) -> bytes:
+def envelope_bytes(kind: ErrorKind, message: str, request_id: str, details: Sequence[ErrorDetail] = ()) -> bytes:
     return json.dumps(envelope(kind, message, details, request_id)).encode()
 
 
@@ -119,20 +115,14 @@ class ErrorRenderer:
                 headers=headers,
             )
         if isinstance(exc, UnsupportedMediaTypeProblem) or status == 415:
-            return error_response(
-                request, ErrorKind.UNSUPPORTED_MEDIA_TYPE, detail or "Unsupported media type"
-            )
+            return error_response(request, ErrorKind.UNSUPPORTED_MEDIA_TYPE, detail or "Unsupported media type")
         if isinstance(exc, NonConformingResponse) or status >= 500:
             logger.error("server-side problem: %s", detail)
-            return error_response(
-                request, ErrorKind.INTERNAL, "The sandbox produced an invalid response: " + detail
-            )
+            return error_response(request, ErrorKind.INTERNAL, "The sandbox produced an invalid response: " + detail)
         if isinstance(exc, ExtraParameterProblem):
             return error_response(request, ErrorKind.BAD_REQUEST, detail)
         if isinstance(exc, BadRequestProblem | ClientProblem) and status == 400:
-            kind = (
-                ErrorKind.VALIDATION_FAILED if details or "valid" in detail.lower() else ErrorKind.BAD_REQUEST
-            )
+            kind = ErrorKind.VALIDATION_FAILED if details or "valid" in detail.lower() else ErrorKind.BAD_REQUEST
             return error_response(request, kind, detail or "Bad request", details)
         return error_response(request, ErrorKind.for_status(status), detail, headers=headers, status=status)
 

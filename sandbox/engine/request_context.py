@@ -32,9 +32,7 @@ class RequestContextMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         given = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = (
-            given if 0 < len(given) <= 64 and given.isascii() and given.isprintable() else new_request_id()
-        )
+        request_id = given if 0 < len(given) <= 64 and given.isascii() and given.isprintable() else new_request_id()
         scope[REQUEST_ID_KEY] = request_id
         raw_id = request_id.encode()
 

@@ -85,9 +85,7 @@ def test_missing_and_wrong_credentials(anonymous: httpx.Client, acme: httpx.Clie
 
 def test_receipt_numbers(acme: httpx.Client) -> None:
     assert_envelope(acme.post("/v1/check", json={"receipt_number": "IOE09234"}), 400)
-    body = assert_envelope(
-        acme.post("/v1/check", json={"receipt_number": "ABC0923456789"}), 422, "unprocessable"
-    )
+    body = assert_envelope(acme.post("/v1/check", json={"receipt_number": "ABC0923456789"}), 422, "unprocessable")
     assert "ABC" in body["error"]["message"]
     ok = acme.post("/v1/check", json={"receipt_number": "IOE0923456789"})
     assert ok.status_code == 200 and ok.json()["receipt_number"] == "IOE0923456789"

@@ -27,9 +27,7 @@ def test_journey(sandbox_server: RunningSandbox, partner: int) -> None:
     email = unique_email("journey")
     with sandbox_server.client(headers=headers) as api, sandbox_server.client() as browser:
         # Create the user: pending until the emailed link is opened.
-        created = api.post(
-            "/v1/users", json={"email": email, "name": "Lucía Pérez", "preferred_language": "es"}
-        )
+        created = api.post("/v1/users", json={"email": email, "name": "Lucía Pérez", "preferred_language": "es"})
         assert created.status_code == 201, created.text
         user = created.json()["user"]
         assert user["status"] == "pending_verification"
@@ -77,13 +75,9 @@ def test_journey(sandbox_server: RunningSandbox, partner: int) -> None:
         assert [c["id"] for c in backoffice["cases"]] == [case["id"]]
         assert backoffice["cases"][0]["user"]["id"] == user["id"]
 
-        updated = browser.put(
-            f"/v1/users/{user['id']}/cases/{case['id']}", json={"active": False}, headers=bearer
-        )
+        updated = browser.put(f"/v1/users/{user['id']}/cases/{case['id']}", json={"active": False}, headers=bearer)
         assert updated.status_code == 200 and updated.json()["case"]["active"] is False
-        again = browser.put(
-            f"/v1/users/{user['id']}/cases/{case['id']}", json={"active": False}, headers=bearer
-        )
+        again = browser.put(f"/v1/users/{user['id']}/cases/{case['id']}", json={"active": False}, headers=bearer)
         assert again.json() == updated.json()  # PUT is idempotent
 
         deleted = browser.delete(f"/v1/users/{user['id']}/cases/{case['user_case_id']}", headers=bearer)
@@ -92,9 +86,7 @@ def test_journey(sandbox_server: RunningSandbox, partner: int) -> None:
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
 
         # The token is scoped to its own user: the partner's other users are invisible.
-        other = api.post("/v1/users", json={"email": unique_email("other"), "name": "Other User"}).json()[
-            "user"
-        ]
+        other = api.post("/v1/users", json={"email": unique_email("other"), "name": "Other User"}).json()["user"]
         assert browser.get(f"/v1/users/{other['id']}", headers=bearer).status_code == 404
         assert browser.get("/v1/client/users", headers=bearer).status_code == 401
 
@@ -115,9 +107,7 @@ def test_partners_cannot_see_each_other(acme: httpx.Client, globex: httpx.Client
         response = globex.get(path)
         assert response.status_code == 404, (path, response.text)
         assert response.json()["error"]["code"] == "not_found"
-    assert all(
-        u["id"] != user["id"] for u in globex.get("/v1/client/users", params={"limit": 100}).json()["users"]
-    )
+    assert all(u["id"] != user["id"] for u in globex.get("/v1/client/users", params={"limit": 100}).json()["users"])
     # The same email may exist at two partners; twice at one partner is a conflict.
     assert globex.post("/v1/users", json={"email": user["email"], "name": "Same Email"}).status_code == 201
     conflict = acme.post("/v1/users", json={"email": user["email"].upper(), "name": "Dup"})

@@ -14,21 +14,17 @@ from tests.support.receiver import WebhookReceiver
 pytestmark = pytest.mark.e2e
 
 
-def register(
-    client: httpx.Client, receiver: WebhookReceiver, events: list[str]
-) -> tuple[dict[str, Any], str]:
-    response = client.post(
-        "/v1/webhooks", json={"url": receiver.url, "events": events, "description": "test"}
-    )
+def register(client: httpx.Client, receiver: WebhookReceiver, events: list[str]) -> tuple[dict[str, Any], str]:
+    response = client.post("/v1/webhooks", json={"url": receiver.url, "events": events, "description": "test"})
     assert response.status_code == 201, response.text
     return response.json()["webhook"], response.json()["signing_secret"]
 
 
 def active_user(client: httpx.Client, **fields: Any) -> dict[str, Any]:
     user = new_user(client, **fields)
-    [mail] = client.get(
-        "/_sandbox/outbox", params={"kind": "verification", "recipient": user["email"]}
-    ).json()["messages"]
+    [mail] = client.get("/_sandbox/outbox", params={"kind": "verification", "recipient": user["email"]}).json()[
+        "messages"
+    ]
     token = str(mail["link"]).split("token=")[1]
     assert client.get("/v1/users/verify-email", params={"token": token}).status_code == 200
     return client.get(f"/v1/users/{user['id']}").json()["user"]
@@ -50,9 +46,7 @@ def test_forced_transition_notifies_and_delivers_signed_webhook(
 
     details = acme.get(f"/v1/users/{user['id']}/cases/{case['id']}").json()
     assert details["status_updates"][0]["id"] == update["id"]  # newest first
-    messages = acme.get("/_sandbox/outbox", params={"kind": "status_change", "user_id": user["id"]}).json()[
-        "messages"
-    ]
+    messages = acme.get("/_sandbox/outbox", params={"kind": "status_change", "user_id": user["id"]}).json()["messages"]
     assert {m["channel"] for m in messages} == {"email", "whatsapp"}
     assert all(m["language"] == "pt" for m in messages)
 
@@ -71,18 +65,14 @@ def test_forced_transition_notifies_and_delivers_signed_webhook(
 def test_opted_out_channels_are_skipped_and_magic_addresses_fail(acme: httpx.Client) -> None:
     user = active_user(acme, email=unique_email("bounce"), notify_by_whatsapp=False)
     case = acme.post(f"/v1/users/{user['id']}/cases", json={"receipt_number": "LIN2290012345"}).json()["case"]
-    update = acme.post(f"/_sandbox/cases/{case['id']}/advance", json={"status": "rfe_sent"}).json()[
-        "status_update"
-    ]
+    update = acme.post(f"/_sandbox/cases/{case['id']}/advance", json={"status": "rfe_sent"}).json()["status_update"]
     assert update["status_code"] == "Request for Additional Evidence Was Sent"
     assert update["whatsapp_notify_status"] == "skipped" and update["whatsapp_notify_attempts"] == 0
     assert update["email_notify_status"] == "failed" and update["email_notify_last_error"]
     assert update["email_notify_sent_at"] is None and update["notified"] == 0
 
 
-def test_retries_after_failing_receiver_and_redelivery(
-    acme: httpx.Client, webhook_receiver: WebhookReceiver
-) -> None:
+def test_retries_after_failing_receiver_and_redelivery(acme: httpx.Client, webhook_receiver: WebhookReceiver) -> None:
     webhook_receiver.script = [500, 503]
     _, secret = register(acme, webhook_receiver, ["user.created"])
     user = new_user(acme)
@@ -104,12 +94,8 @@ def test_retries_after_failing_receiver_and_redelivery(
 
 def test_clock_drives_rechecks_of_active_cases_only(acme: httpx.Client) -> None:
     user = active_user(acme)
-    moving = acme.post(f"/v1/users/{user['id']}/cases", json={"receipt_number": "EAC0000000001"}).json()[
-        "case"
-    ]
-    paused = acme.post(f"/v1/users/{user['id']}/cases", json={"receipt_number": "EAC0000000003"}).json()[
-        "case"
-    ]
+    moving = acme.post(f"/v1/users/{user['id']}/cases", json={"receipt_number": "EAC0000000001"}).json()["case"]
+    paused = acme.post(f"/v1/users/{user['id']}/cases", json={"receipt_number": "EAC0000000003"}).json()["case"]
     acme.put(f"/v1/users/{user['id']}/cases/{paused['id']}", json={"active": False})
     before = acme.get("/_sandbox/clock").json()
 
@@ -133,9 +119,7 @@ def test_uscis_outage_scenario(acme: httpx.Client) -> None:
 
 
 def test_faults_are_injected_in_the_envelope_and_removable(globex: httpx.Client) -> None:
-    fault = globex.post(
-        "/_sandbox/faults", json={"operation_id": "getClient", "error_rate": 1.0, "status": 503}
-    )
+    fault = globex.post("/_sandbox/faults", json={"operation_id": "getClient", "error_rate": 1.0, "status": 503})
     assert fault.status_code == 201, fault.text
     failing = globex.get("/v1/client")
     assert failing.status_code == 503 and failing.json()["error"]["code"] == "upstream_unavailable"

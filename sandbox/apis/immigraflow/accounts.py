@@ -50,9 +50,7 @@ def store_login_code(conn: Connection, user: Row, code: str, expires_at: float) 
     )
 
 
-def check_login_code(
-    conn: Connection, user: Row, code: str, now: float, max_attempts: int
-) -> ApiError | None:
+def check_login_code(conn: Connection, user: Row, code: str, now: float, max_attempts: int) -> ApiError | None:
     """``None`` when ``code`` is right; else the 401 (wrong/expired) or 429 (too many tries) to answer.
 
     The error is returned, not raised, so the caller commits the counted attempt before answering.
@@ -67,9 +65,7 @@ def check_login_code(
         .first()
     )
     if row is None or row["expires_at"] <= now:
-        return ApiError(
-            ErrorKind.UNAUTHENTICATED, "The login code is invalid or has expired; request a new one"
-        )
+        return ApiError(ErrorKind.UNAUTHENTICATED, "The login code is invalid or has expired; request a new one")
     if row["attempts"] >= max_attempts:
         return ApiError(
             ErrorKind.RATE_LIMITED,
@@ -77,13 +73,9 @@ def check_login_code(
             headers={"Retry-After": str(max(1, int(row["expires_at"] - now)))},
         )
     if not hmac.compare_digest(row["code_hash"], digest(code)):
-        conn.execute(
-            t.login_codes.update().where(t.login_codes.c.id == row["id"]).values(attempts=row["attempts"] + 1)
-        )
+        conn.execute(t.login_codes.update().where(t.login_codes.c.id == row["id"]).values(attempts=row["attempts"] + 1))
         left = max_attempts - row["attempts"] - 1
-        return ApiError(
-            ErrorKind.UNAUTHENTICATED, f"The login code is invalid or has expired ({left} tries left)"
-        )
+        return ApiError(ErrorKind.UNAUTHENTICATED, f"The login code is invalid or has expired ({left} tries left)")
     conn.execute(t.login_codes.update().where(t.login_codes.c.id == row["id"]).values(used=True))
     return None
 

@@ -54,9 +54,7 @@ def status_texts(receipt: str, status_key: str, submitted: datetime) -> dict[str
     fields: dict[str, Any] = {"form_type": form.code, "detail_message": status.detail_en}
     for lang, suffix in (("en", ""), ("es", "_es"), ("pt", "_pt")):
         fields[f"status_code{suffix}"] = status.code(lang)
-        fields[f"status_description{suffix}"] = status.description(
-            lang, date=submitted, form=form, receipt=receipt
-        )
+        fields[f"status_description{suffix}"] = status.description(lang, date=submitted, form=form, receipt=receipt)
     return fields
 
 
@@ -226,9 +224,7 @@ class CaseStatus:
                 changes += self._recheck(conn, partner_id, case, now, interval)
         return changes
 
-    def _recheck(
-        self, conn: Connection, partner_id: int, case: Row, now: datetime, interval: timedelta
-    ) -> int:
+    def _recheck(self, conn: Connection, partner_id: int, case: Row, now: datetime, interval: timedelta) -> int:
         receipt = case["receipt_number"]
         journey = simulation.journey_for(receipt)
         gap = timedelta(days=simulation.step_days(receipt))
@@ -239,11 +235,7 @@ class CaseStatus:
         step, changes, checks = case["journey_step"], 0, 0
         while check_at <= now and checks < MAX_CHECKS_PER_PASS:
             checks += 1
-            if (
-                step + 1 < len(journey)
-                and check_at - last_change >= gap
-                and not simulation.is_frozen(receipt)
-            ):
+            if step + 1 < len(journey) and check_at - last_change >= gap and not simulation.is_frozen(receipt):
                 step += 1
                 previous = self._append(
                     conn,

@@ -58,11 +58,7 @@ _MONTHS = {
 def long_date(moment: datetime, lang: str) -> str:
     """``March 3, 2026`` / ``3 de marzo de 2026`` / ``3 de março de 2026``."""
     month = _MONTHS[lang][moment.month - 1]
-    return (
-        f"{month} {moment.day}, {moment.year}"
-        if lang == "en"
-        else f"{moment.day} de {month} de {moment.year}"
-    )
+    return f"{month} {moment.day}, {moment.year}" if lang == "en" else f"{moment.day} de {month} de {moment.year}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +91,7 @@ class Status:
 
     def description(self, lang: str, *, date: datetime, form: Form, receipt: str) -> str:
         template = {"en": self.text_en, "es": self.text_es, "pt": self.text_pt}[lang]
-        return template.format(
-            date=long_date(date, lang), form=form.code, title=form.title(lang), receipt=receipt
-        )
+        return template.format(date=long_date(date, lang), form=form.code, title=form.title(lang), receipt=receipt)
 
 
 _FORMS = (

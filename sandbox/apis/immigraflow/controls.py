@@ -48,9 +48,7 @@ def delivery(row: Mapping[str, Any]) -> dict[str, Any]:
         "event_type": row["event_type"],
         "status": row["status"],
         "attempts": row["attempts"],
-        "next_attempt_at": None
-        if row["next_attempt_at"] is None
-        else iso_ms(_from_epoch(row["next_attempt_at"])),
+        "next_attempt_at": None if row["next_attempt_at"] is None else iso_ms(_from_epoch(row["next_attempt_at"])),
         "last_status_code": row["last_status_code"],
         "last_error": row["last_error"],
         "payload": json.loads(row["payload"]),
@@ -68,9 +66,7 @@ def _from_epoch(seconds: float) -> Any:
 class ImmigraFlowControls:
     """Handlers of the domain-specific ``/_sandbox`` operations."""
 
-    def __init__(
-        self, rt: Runtime, world: Callable[[], Mapping[str, Any]], on_reset: Callable[[int], None]
-    ) -> None:
+    def __init__(self, rt: Runtime, world: Callable[[], Mapping[str, Any]], on_reset: Callable[[int], None]) -> None:
         self.rt = rt
         self.world = world
         self.on_reset = on_reset
@@ -173,9 +169,7 @@ class ImmigraFlowControls:
                 query = query.where(column == value)
         with self.rt.db.connect() as conn:
             total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-            rows = conn.execute(
-                query.order_by(d.c.id.desc()).limit(request.limit).offset(request.offset)
-            ).mappings()
+            rows = conn.execute(query.order_by(d.c.id.desc()).limit(request.limit).offset(request.offset)).mappings()
             items = [delivery(r) for r in rows]
         return {"deliveries": items, "pagination": request.block(total)}, 200
 

@@ -30,9 +30,7 @@ def new_delivery_id() -> str:
     return "dlv_" + secrets.token_hex(12)
 
 
-def emit(
-    conn: Connection, partner_id: int, event_type: str, data: Mapping[str, Any], at: str, now: float
-) -> int:
+def emit(conn: Connection, partner_id: int, event_type: str, data: Mapping[str, Any], at: str, now: float) -> int:
     """Queue one event for every active webhook of the partner subscribed to it.
 
     Returns how many deliveries were queued. The body is fixed here, so every attempt (and a

@@ -31,18 +31,12 @@ def _order(sort: str | None, columns: Mapping[str, Any], default: str, id_column
         raise ApiError(
             ErrorKind.BAD_REQUEST,
             f"unknown sort {sort!r}",
-            [
-                ErrorDetail(
-                    "sort", f"expected one of {', '.join(sorted(columns))}, optionally prefixed by '-'"
-                )
-            ],
+            [ErrorDetail("sort", f"expected one of {', '.join(sorted(columns))}, optionally prefixed by '-'")],
         )
     return [column.desc(), id_column.desc()] if descending else [column.asc(), id_column.asc()]
 
 
-def _page(
-    conn: Connection, query: Select[Any], page: PageRequest, order: Sequence[Any]
-) -> tuple[list[Row], int]:
+def _page(conn: Connection, query: Select[Any], page: PageRequest, order: Sequence[Any]) -> tuple[list[Row], int]:
     total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     rows = conn.execute(query.order_by(*order).limit(page.limit).offset(page.offset)).mappings().all()
     return list(rows), total
@@ -73,9 +67,7 @@ class Users:
 
     def get(self, user_id: int) -> Row:
         row = (
-            self.conn.execute(
-                select(t.users).where(t.users.c.id == user_id, t.users.c.partner_id == self.partner_id)
-            )
+            self.conn.execute(select(t.users).where(t.users.c.id == user_id, t.users.c.partner_id == self.partner_id))
             .mappings()
             .first()
         )
@@ -113,9 +105,7 @@ class Users:
             query = query.where(t.users.c.status == status)
         if q:
             like = f"%{q.lower()}%"
-            query = query.where(
-                or_(func.lower(t.users.c.name).like(like), func.lower(t.users.c.email).like(like))
-            )
+            query = query.where(or_(func.lower(t.users.c.name).like(like), func.lower(t.users.c.email).like(like)))
         return _page(self.conn, query, page, _order(sort, USER_SORTS, "-created_at", t.users.c.id))
 
     def _check_email_free(self, email: str, except_id: int | None = None) -> None:
@@ -134,9 +124,7 @@ class Users:
                 t.users.insert().values(partner_id=self.partner_id, **values)
             ).inserted_primary_key[0]
         except IntegrityError as exc:  # a concurrent create won the race
-            raise ApiError(
-                ErrorKind.CONFLICT, "a user with this email already exists for this partner"
-            ) from exc
+            raise ApiError(ErrorKind.CONFLICT, "a user with this email already exists for this partner") from exc
         return self.get(user_id)
 
     def update(self, user_id: int, values: Mapping[str, Any]) -> Row:
@@ -183,9 +171,7 @@ class Cases:
     def get(self, case_id: int) -> Row:
         return self.resolve(str(case_id))
 
-    def list_for_user(
-        self, user_id: int, page: PageRequest, *, active: bool | None = None
-    ) -> tuple[list[Row], int]:
+    def list_for_user(self, user_id: int, page: PageRequest, *, active: bool | None = None) -> tuple[list[Row], int]:
         query = select(t.cases).where(t.cases.c.partner_id == self.partner_id, t.cases.c.user_id == user_id)
         if active is not None:
             query = query.where(t.cases.c.active == active)
@@ -218,9 +204,7 @@ class Cases:
                 t.cases.c.id.in_(
                     select(t.status_updates.c.case_id)
                     .join(latest, latest.c.id == t.status_updates.c.id)
-                    .where(
-                        func.lower(t.status_updates.c.body["status_code"].as_string()) == status_code.lower()
-                    )
+                    .where(func.lower(t.status_updates.c.body["status_code"].as_string()) == status_code.lower())
                 )
             )
         if q:
@@ -240,9 +224,7 @@ class Cases:
 
     def ensure_receipt_free(self, user_id: int, receipt_number: str) -> None:
         exists = self.conn.execute(
-            select(t.cases.c.id).where(
-                t.cases.c.user_id == user_id, t.cases.c.receipt_number == receipt_number
-            )
+            select(t.cases.c.id).where(t.cases.c.user_id == user_id, t.cases.c.receipt_number == receipt_number)
         ).first()
         if exists:
             raise ApiError(
@@ -317,11 +299,7 @@ class Cases:
                 case_id=case_id, status_key=status_key, body=dict(body), timestamp=timestamp
             )
         ).inserted_primary_key[0]
-        return (
-            self.conn.execute(select(t.status_updates).where(t.status_updates.c.id == update_id))
-            .mappings()
-            .one()
-        )
+        return self.conn.execute(select(t.status_updates).where(t.status_updates.c.id == update_id)).mappings().one()
 
 
 class Webhooks:
@@ -349,9 +327,7 @@ class Webhooks:
 
     def subscribed(self, event_type: str) -> list[Row]:
         rows = self.conn.execute(
-            select(t.webhooks).where(
-                t.webhooks.c.partner_id == self.partner_id, t.webhooks.c.active.is_(True)
-            )
+            select(t.webhooks).where(t.webhooks.c.partner_id == self.partner_id, t.webhooks.c.active.is_(True))
         ).mappings()
         return [row for row in rows if event_type in row["events"]]
 

@@ -19,9 +19,7 @@ def is_empty(conn: Connection) -> bool:
     return conn.execute(select(func.count()).select_from(t.partners)).scalar_one() == 0
 
 
-def load(
-    conn: Connection, world: Mapping[str, Any], partner_ids: Iterable[int] | None = None
-) -> dict[str, int]:
+def load(conn: Connection, world: Mapping[str, Any], partner_ids: Iterable[int] | None = None) -> dict[str, int]:
     """Insert the world's rows (only those of ``partner_ids``, if given); returns counts per table."""
     try:
         wanted = set(partner_ids) if partner_ids is not None else {p["id"] for p in world["partners"]}
@@ -33,9 +31,7 @@ def load(
         updates = [s for s in world["status_updates"] if s["case_id"] in case_ids]
         hooks = [w for w in world["webhooks"] if w["partner_id"] in wanted]
     except (KeyError, TypeError) as exc:
-        raise SeedError(
-            f"fixtures world is missing {exc}; regenerate it with `immigraflow-sandbox seed`"
-        ) from exc
+        raise SeedError(f"fixtures world is missing {exc}; regenerate it with `immigraflow-sandbox seed`") from exc
 
     existing = {row[0] for row in conn.execute(select(t.partners.c.id))}
     new_partners = [_pick(p, t.partners) for p in partners if p["id"] not in existing]
@@ -101,9 +97,7 @@ def reset_partner(conn: Connection, world: Mapping[str, Any], partner_id: int) -
     wipe_partner(conn, partner_id)
     for partner in world["partners"]:
         if partner["id"] == partner_id:
-            conn.execute(
-                t.partners.update().where(t.partners.c.id == partner_id).values(**_pick(partner, t.partners))
-            )
+            conn.execute(t.partners.update().where(t.partners.c.id == partner_id).values(**_pick(partner, t.partners)))
     return load(conn, world, [partner_id])
 
 

@@ -68,9 +68,7 @@ def test_every_status_speaks_three_languages() -> None:
         for lang in LANGUAGES:
             text = status.description(lang, date=ANCHOR, form=form, receipt="IOE0923456789")
             assert "IOE0923456789" in text and "{" not in text
-    assert "de noviembre de 2026" in get_status("approved").description(
-        "es", date=ANCHOR, form=form, receipt="X"
-    )
+    assert "de noviembre de 2026" in get_status("approved").description("es", date=ANCHOR, form=form, receipt="X")
 
 
 def test_status_lookup_by_key_or_title() -> None:

@@ -40,12 +40,8 @@ class AuthHandlers(Handlers):
         with self.rt.db.begin() as conn:
             user = Users(conn, partner_id).by_email(body["email"])
             if user is None or user["status"] != "active":
-                raise ApiError(
-                    ErrorKind.UNAUTHENTICATED, "The login code is invalid or has expired; request a new one"
-                )
-            refused = accounts.check_login_code(
-                conn, user, body["code"], now, settings.login_code_max_attempts
-            )
+                raise ApiError(ErrorKind.UNAUTHENTICATED, "The login code is invalid or has expired; request a new one")
+            refused = accounts.check_login_code(conn, user, body["code"], now, settings.login_code_max_attempts)
             if refused is None:
                 ttl = int(settings.token_ttl.total_seconds())
                 token = accounts.issue_token(conn, user, now + ttl)

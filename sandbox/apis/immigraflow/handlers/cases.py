@@ -165,8 +165,7 @@ class CaseHandlers(Handlers):
             latest, counts = cases.latest_updates(ids), cases.update_counts(ids)
             owners = Users(conn, partner_id).many({r["user_id"] for r in rows})
         items = [
-            ser.partner_case_summary(r, latest.get(r["id"]), owners[r["user_id"]], counts.get(r["id"], 0))
-            for r in rows
+            ser.partner_case_summary(r, latest.get(r["id"]), owners[r["user_id"]], counts.get(r["id"], 0)) for r in rows
         ]
         return {"cases": items, "pagination": request.block(total)}, 200
 

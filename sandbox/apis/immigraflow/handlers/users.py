@@ -126,9 +126,7 @@ class UserHandlers(Handlers):
 
     # Operations ---------------------------------------------------------------------------------
 
-    def list_users(
-        self, token_info: Any, page: int = 1, limit: int = 20, status: str | None = None
-    ) -> Response:
+    def list_users(self, token_info: Any, page: int = 1, limit: int = 20, status: str | None = None) -> Response:
         return self.list(token_info, page, limit, status)
 
     def create_user(self, token_info: Any, body: dict[str, Any]) -> Response:
@@ -176,6 +174,4 @@ class UserHandlers(Handlers):
                 at,
                 self.rt.clock.real_now().timestamp(),
             )
-        return _page_html(
-            "Email confirmed", f"Thank you, {user['name']}: your email address is confirmed.", 200
-        )
+        return _page_html("Email confirmed", f"Thank you, {user['name']}: your email address is confirmed.", 200)
