@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from fixtures.partners import DEMO_PARTNERS
 
+from fixtures.partners import DEMO_PARTNERS
 from tests.support.server import RunningSandbox
 
 _counter = itertools.count(1)
