@@ -16,7 +16,7 @@ from sandbox.engine.security import principal_of
 from sandbox.engine.tables import faults
 
 DEFAULT_FAULT_STATUS = 503
-FAULT_KEY = "sandbox.fault"
+FAULT_KEY = "sandbox_fault"  # in scope["extensions"], which every middleware layer shares
 
 
 def operation_id_of(scope: Scope) -> str | None:
@@ -64,11 +64,15 @@ class FaultMiddleware:
         for fault in active:
             if fault["error_rate"] > 0 and self.rng.random() < fault["error_rate"]:
                 status = fault["status"] or DEFAULT_FAULT_STATUS
-                scope[FAULT_KEY] = {"id": fault["id"], "status": status, "latency_ms": latency}
+                scope.setdefault("extensions", {})[FAULT_KEY] = {
+                    "id": fault["id"],
+                    "status": status,
+                    "latency_ms": latency,
+                }
                 await self._answer(scope, send, status, fault["id"])
                 return
         if latency:
-            scope[FAULT_KEY] = {"latency_ms": latency}
+            scope.setdefault("extensions", {})[FAULT_KEY] = {"latency_ms": latency}
         await self.app(scope, receive, send)
 
     @staticmethod

@@ -98,7 +98,7 @@ class RequestLogMiddleware:
                     "operation_id": operation_id_of(scope),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                    "fault": scope.get(FAULT_KEY),
+                    "fault": scope.get("extensions", {}).get(FAULT_KEY),
                     "created_at": iso_ms(datetime.now(UTC)),
                 }
             )

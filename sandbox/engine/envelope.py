@@ -122,7 +122,7 @@ class ErrorRenderer:
         if isinstance(exc, ExtraParameterProblem):
             return error_response(request, ErrorKind.BAD_REQUEST, detail)
         if isinstance(exc, BadRequestProblem | ClientProblem) and status == 400:
-            kind = ErrorKind.VALIDATION_FAILED if details or "valid" in detail.lower() else ErrorKind.BAD_REQUEST
+            kind = ErrorKind.VALIDATION_FAILED if details else ErrorKind.BAD_REQUEST
             return error_response(request, kind, detail or "Bad request", details)
         return error_response(request, ErrorKind.for_status(status), detail, headers=headers, status=status)
 

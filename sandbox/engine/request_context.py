@@ -34,6 +34,9 @@ class RequestContextMiddleware:
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if 0 < len(given) <= 64 and given.isascii() and given.isprintable() else new_request_id()
         scope[REQUEST_ID_KEY] = request_id
+        # Inner layers copy the scope but share this dict; creating it here lets outer layers read
+        # what routing and security store in it (uvicorn sends no "extensions" of its own).
+        scope.setdefault("extensions", {})
         raw_id = request_id.encode()
 
         declared = headers.get(b"content-length")

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sandbox.apis.immigraflow.catalogue import get_status
 from sandbox.signatures import verify_signature
 from tests.support.clients import new_user, unique_email
 from tests.support.receiver import WebhookReceiver
@@ -106,7 +107,7 @@ def test_clock_drives_rechecks_of_active_cases_only(acme: httpx.Client) -> None:
 
     moved = acme.get(f"/v1/users/{user['id']}/cases/{moving['id']}").json()
     assert len(moved["status_updates"]) > 1
-    assert moved["case"]["status_code"] == "Card Was Delivered"
+    assert moved["case"]["status_code"] == get_status("card_delivered").code_en
     assert moved["case"]["last_checked"] > moving["last_checked"]
     still = acme.get(f"/v1/users/{user['id']}/cases/{paused['id']}").json()
     assert len(still["status_updates"]) == 1 and still["case"]["last_checked"] == paused["last_checked"]
@@ -134,9 +135,14 @@ def test_reset_restores_the_fixture_state(sandbox_server: Any) -> None:
     from tests.support.clients import partner_headers
 
     with sandbox_server.client(headers=partner_headers(1)) as globex:
-        before = globex.get("/v1/client/users").json()["pagination"]["total"]
+        first = globex.post("/_sandbox/reset", json={})
+        assert first.status_code == 200, first.text
+        seeded = first.json()["restored"]["users"]
+        assert seeded > 0 and globex.get("/v1/client/users").json()["pagination"]["total"] == seeded
         new_user(globex)
-        assert globex.get("/v1/client/users").json()["pagination"]["total"] == before + 1
-        reset = globex.post("/_sandbox/reset", json={})
-        assert reset.status_code == 200 and reset.json()["restored"]["users"] == before
-        assert globex.get("/v1/client/users").json()["pagination"]["total"] == before
+        globex.post("/_sandbox/clock/advance", json={"days": 3})
+        assert globex.get("/v1/client/users").json()["pagination"]["total"] == seeded + 1
+        again = globex.post("/_sandbox/reset", json={})
+        assert again.json()["restored"] == first.json()["restored"]
+        assert globex.get("/v1/client/users").json()["pagination"]["total"] == seeded
+        assert globex.get("/_sandbox/clock").json()["offset_seconds"] == 0
