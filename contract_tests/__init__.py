@@ -1,0 +1,3 @@
+"""Contract tests for the ImmigraFlow partner API: verify any implementation of the spec."""
+
+from __future__ import annotations

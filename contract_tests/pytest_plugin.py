@@ -1,0 +1,3 @@
+"""pytest plugin of the contract suite (loaded through the ``pytest11`` entry point)."""
+
+from __future__ import annotations
