@@ -94,6 +94,7 @@ class ErrorRenderer:
             (ProblemException, self.problem),
             (HTTPException, self.http_exception),
             (UnicodeDecodeError, self.unicode_error),
+            (OverflowError, self.overflow),
             (Exception, self.unexpected),
         ]
 
@@ -154,6 +155,10 @@ class ErrorRenderer:
 
     def unicode_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         return error_response(request, ErrorKind.BAD_REQUEST, f"Request is not valid UTF-8: {exc}")
+
+    def overflow(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        # A number past what the database stores (64-bit) that the spec did not bound.
+        return error_response(request, ErrorKind.BAD_REQUEST, f"A number in the request is out of range: {exc}")
 
     def unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         logger.exception("unhandled error on %s %s", request.scope.get("method"), request.scope.get("path"))
