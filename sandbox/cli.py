@@ -6,11 +6,16 @@ import dataclasses
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from sandbox.settings import DEFAULT_DB, DEFAULT_WORLD, SandboxSettings
+
+# Connexion 3.3 imports starlette.testclient at start-up, which warns about httpx on every run;
+# nothing in the sandbox uses the test client.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 
 def _demo_partners(world: Path, seed: int | None) -> list[dict[str, object]]:
