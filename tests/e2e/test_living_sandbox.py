@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from sandbox.apis.immigraflow.catalogue import get_status
+from sandbox.engine.spec import load_spec
+from sandbox.engine.validation import compiled, schema_errors
 from sandbox.signatures import verify_signature
 from tests.support.clients import new_user, unique_email
 from tests.support.receiver import WebhookReceiver
@@ -59,8 +62,43 @@ def test_forced_transition_notifies_and_delivers_signed_webhook(
     assert not verify_signature(delivery.headers["ImmigraFlow-Signature"], delivery.body + b" ", secret)
     event = delivery.json
     assert event["type"] == "case.status_changed" and event["data"]["case"]["id"] == case["id"]
+    assert_matches_callback_schema(event)
     assert event["data"]["status_update"]["id"] == update["id"]
     assert webhook["id"]
+
+
+SPEC = load_spec(Path(__file__).resolve().parents[2] / "openapi" / "immigraflow.yaml")
+
+
+def assert_matches_callback_schema(event: dict[str, Any]) -> None:
+    """The delivery body matches the body schema of the spec's callback for its event type."""
+    for callback in SPEC["paths"]["/v1/webhooks"]["post"]["callbacks"].values():
+        post = callback["{$request.body#/url}"]["post"]
+        event_header = next(p for p in post["parameters"] if p["name"] == "ImmigraFlow-Event")
+        if event["type"] in event_header["schema"]["enum"]:
+            schema = post["requestBody"]["content"]["application/json"]["schema"]
+            validator = compiled(schema)
+            assert validator.is_valid(event), schema_errors(validator, event)
+            return
+    raise AssertionError(f"no callback documents {event['type']}")
+
+
+def test_every_event_type_is_delivered_and_documented(acme: httpx.Client, webhook_receiver: WebhookReceiver) -> None:
+    register(
+        acme,
+        webhook_receiver,
+        ["case.created", "case.status_changed", "case.deleted", "user.created", "user.verified", "user.deleted"],
+    )
+    user = active_user(acme)
+    case = acme.post(f"/v1/users/{user['id']}/cases", json={"receipt_number": "SRC1190012345"}).json()["case"]
+    acme.post(f"/_sandbox/cases/{case['id']}/advance", json={"status": "approved"})
+    acme.delete(f"/v1/users/{user['id']}/cases/{case['id']}")
+    acme.delete(f"/v1/client/users/{user['id']}")
+    expected = {"user.created", "user.verified", "case.created", "case.status_changed", "case.deleted", "user.deleted"}
+    got = webhook_receiver.wait_for(lambda got: {r.headers["ImmigraFlow-Event"] for r in got} >= expected)
+    for received in got:
+        assert received.json["type"] == received.headers["ImmigraFlow-Event"]
+        assert_matches_callback_schema(received.json)
 
 
 def test_opted_out_channels_are_skipped_and_magic_addresses_fail(acme: httpx.Client) -> None:
