@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from sandbox.controls.request_log import RequestLog
 from sandbox.engine.clock import Clock, iso_ms
 from sandbox.engine.errors import ApiError, ErrorDetail, ErrorKind, not_found
-from sandbox.engine.pagination import PageRequest
+from sandbox.engine.pagination import PageRequest, fetch_page
 from sandbox.engine.security import principal_of
 from sandbox.engine.tables import faults, request_log
 
@@ -125,12 +125,7 @@ class GenericControls:
         if operation_id:
             query = query.where(request_log.c.operation_id == operation_id)
         with self.db.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-            rows = (
-                conn.execute(query.order_by(request_log.c.id.desc()).limit(request.limit).offset(request.offset))
-                .mappings()
-                .all()
-            )
+            rows, total = fetch_page(conn, query, request, [request_log.c.id.desc()])
         items = [
             {
                 k: r[k]

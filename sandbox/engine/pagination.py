@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Connection, Select, func, select
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -35,3 +38,12 @@ class PageRequest:
             "total_pages": total_pages,
             "has_more": self.page < total_pages,
         }
+
+
+def fetch_page(
+    conn: Connection, query: Select[Any], page: PageRequest, order: Sequence[Any]
+) -> tuple[list[Mapping[str, Any]], int]:
+    """One page of ``query`` in ``order``, and the total number of rows it matches."""
+    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    rows = conn.execute(query.order_by(*order).limit(page.limit).offset(page.offset)).mappings().all()
+    return list(rows), total

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sandbox.apis.immigraflow import seeding
 from sandbox.apis.immigraflow import serializers as ser
@@ -17,7 +18,7 @@ from sandbox.apis.immigraflow.runtime import Runtime
 from sandbox.apis.immigraflow.simulation import MAGIC_RECEIPTS
 from sandbox.engine.clock import iso_ms
 from sandbox.engine.errors import ApiError, ErrorKind, not_found
-from sandbox.engine.pagination import PageRequest
+from sandbox.engine.pagination import PageRequest, fetch_page
 from sandbox.engine.security import principal_of
 
 Response = tuple[Any, int] | tuple[Any, int, dict[str, str]]
@@ -57,9 +58,7 @@ def delivery(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _from_epoch(seconds: float) -> Any:
-    from datetime import UTC, datetime
-
+def _from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
@@ -113,11 +112,8 @@ class ImmigraFlowControls:
             if value is not None:
                 query = query.where(column == value)
         with self.rt.db.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-            rows = conn.execute(
-                query.order_by(t.outbox.c.id.desc()).limit(request.limit).offset(request.offset)
-            ).mappings()
-            messages = [{k: r[k] for k in _OUTBOX_FIELDS} for r in rows]
+            rows, total = fetch_page(conn, query, request, [t.outbox.c.id.desc()])
+        messages = [{k: r[k] for k in _OUTBOX_FIELDS} for r in rows]
         return {"messages": messages, "pagination": request.block(total)}, 200
 
     def advance_case(self, token_info: Any, case_ref: str, body: dict[str, Any] | None = None) -> Response:
@@ -168,9 +164,8 @@ class ImmigraFlowControls:
             if value is not None:
                 query = query.where(column == value)
         with self.rt.db.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-            rows = conn.execute(query.order_by(d.c.id.desc()).limit(request.limit).offset(request.offset)).mappings()
-            items = [delivery(r) for r in rows]
+            rows, total = fetch_page(conn, query, request, [d.c.id.desc()])
+        items = [delivery(r) for r in rows]
         return {"deliveries": items, "pagination": request.block(total)}, 200
 
     def get_webhook_delivery(self, token_info: Any, delivery_id: str) -> Response:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sandbox.apis.immigraflow import tables as t
 from sandbox.engine.errors import ApiError, ErrorDetail, ErrorKind, not_found
-from sandbox.engine.pagination import PageRequest
+from sandbox.engine.pagination import PageRequest, fetch_page
 
 Row = Mapping[str, Any]
 
@@ -36,10 +36,6 @@ def _order(sort: str | None, columns: Mapping[str, Any], default: str, id_column
     return [column.desc(), id_column.desc()] if descending else [column.asc(), id_column.asc()]
 
 
-def _page(conn: Connection, query: Select[Any], page: PageRequest, order: Sequence[Any]) -> tuple[list[Row], int]:
-    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    rows = conn.execute(query.order_by(*order).limit(page.limit).offset(page.offset)).mappings().all()
-    return list(rows), total
 
 
 class Partners:
@@ -106,7 +102,7 @@ class Users:
         if q:
             like = f"%{q.lower()}%"
             query = query.where(or_(func.lower(t.users.c.name).like(like), func.lower(t.users.c.email).like(like)))
-        return _page(self.conn, query, page, _order(sort, USER_SORTS, "-created_at", t.users.c.id))
+        return fetch_page(self.conn, query, page, _order(sort, USER_SORTS, "-created_at", t.users.c.id))
 
     def _check_email_free(self, email: str, except_id: int | None = None) -> None:
         existing = self.by_email(email)
@@ -175,7 +171,7 @@ class Cases:
         query = select(t.cases).where(t.cases.c.partner_id == self.partner_id, t.cases.c.user_id == user_id)
         if active is not None:
             query = query.where(t.cases.c.active == active)
-        return _page(self.conn, query, page, [t.cases.c.created_at.desc(), t.cases.c.id.desc()])
+        return fetch_page(self.conn, query, page, [t.cases.c.created_at.desc(), t.cases.c.id.desc()])
 
     def list_for_partner(
         self,
@@ -216,7 +212,7 @@ class Cases:
                     func.lower(func.coalesce(t.cases.c.description, "")).like(like),
                 )
             )
-        return _page(self.conn, query, page, _order(sort, CASE_SORTS, "-created_at", t.cases.c.id))
+        return fetch_page(self.conn, query, page, _order(sort, CASE_SORTS, "-created_at", t.cases.c.id))
 
     @staticmethod
     def _latest_ids() -> Select[Any]:
@@ -323,7 +319,7 @@ class Webhooks:
 
     def list(self, page: PageRequest) -> tuple[list[Row], int]:
         query = select(t.webhooks).where(t.webhooks.c.partner_id == self.partner_id)
-        return _page(self.conn, query, page, [t.webhooks.c.id.asc()])
+        return fetch_page(self.conn, query, page, [t.webhooks.c.id.asc()])
 
     def subscribed(self, event_type: str) -> list[Row]:
         rows = self.conn.execute(
