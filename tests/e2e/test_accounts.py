@@ -24,10 +24,13 @@ def activate(client: httpx.Client, email: str) -> None:
 def test_resend_replaces_the_link_and_preflights_allow_browsers(acme: httpx.Client, anonymous: httpx.Client) -> None:
     user = new_user(acme)
     first = latest(acme, "verification", user["email"])["link"]
-    for path, body in (("/v1/users/resend-verification", {"email": user["email"]}),
-                       (f"/v1/client/users/{user['id']}/resend-verification", None)):
-        preflight = anonymous.options(path, headers={"Origin": "https://app.partner.test",
-                                                     "Access-Control-Request-Method": "POST"})
+    for path, body in (
+        ("/v1/users/resend-verification", {"email": user["email"]}),
+        (f"/v1/client/users/{user['id']}/resend-verification", None),
+    ):
+        preflight = anonymous.options(
+            path, headers={"Origin": "https://app.partner.test", "Access-Control-Request-Method": "POST"}
+        )
         assert preflight.status_code == 204
         assert preflight.headers["access-control-allow-origin"] == "*"
         assert "POST" in preflight.headers["access-control-allow-methods"]
@@ -75,7 +78,9 @@ def test_wrong_codes_are_limited_and_codes_expire(acme: httpx.Client, globex: ht
     assert again.status_code == 401
     # Another partner's key does not know this user.
     other = {"X-API-KEY": globex.headers["X-API-KEY"]}
-    assert acme.post("/v1/auth/verify-code", json={"email": user["email"], "code": code}, headers=other).status_code == 401
+    assert (
+        acme.post("/v1/auth/verify-code", json={"email": user["email"], "code": code}, headers=other).status_code == 401
+    )
 
     token = ok.json()["access_token"]
     bearer = {"Authorization": f"Bearer {token}"}
@@ -107,5 +112,7 @@ def test_backoffice_lists_filter_sort_and_paginate(acme: httpx.Client) -> None:
     by_receipt = acme.get("/v1/client/cases", params={"receipt_number": some["receipt_number"]}).json()["cases"]
     assert [c["id"] for c in by_receipt] == [some["id"]]
     by_status = acme.get("/v1/client/cases", params={"status_code": some["status_code"], "limit": 100}).json()["cases"]
-    assert some["id"] in [c["id"] for c in by_status] and all(c["status_code"] == some["status_code"] for c in by_status)
+    assert some["id"] in [c["id"] for c in by_status] and all(
+        c["status_code"] == some["status_code"] for c in by_status
+    )
     assert acme.get("/v1/client/cases", params={"updated_since": "2100-01-01T00:00:00Z"}).json()["cases"] == []
