@@ -1,7 +1,7 @@
 """ASGI entry point for process managers: ``uvicorn --factory sandbox.asgi:create_from_env``.
 
 Settings come from ``IMMIGRAFLOW_SANDBOX_*`` environment variables (the CLI sets them for its
-workers): ``DB``, ``SEED``, ``WORLD``, ``PUBLIC_URL``, ``WEBHOOK_FIRST_RETRY``.
+workers): ``DB``, ``SEED``, ``WORLD``, ``PUBLIC_URL``, ``WEBHOOK_FIRST_RETRY``, ``WEBHOOK_ATTEMPTS``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def settings_from_env(environ: dict[str, str] | None = None) -> SandboxSettings:
         domain = dataclasses.replace(domain, public_base_url=env[f"{PREFIX}PUBLIC_URL"])
     if f"{PREFIX}WEBHOOK_FIRST_RETRY" in env:
         domain = dataclasses.replace(domain, webhook_first_retry=float(env[f"{PREFIX}WEBHOOK_FIRST_RETRY"]))
+    if f"{PREFIX}WEBHOOK_ATTEMPTS" in env:
+        domain = dataclasses.replace(domain, webhook_max_attempts=int(env[f"{PREFIX}WEBHOOK_ATTEMPTS"]))
     return dataclasses.replace(
         base,
         db=env.get(f"{PREFIX}DB", base.db),
@@ -41,6 +43,7 @@ def settings_to_env(settings: SandboxSettings) -> dict[str, str]:
         f"{PREFIX}WORLD": str(settings.world),
         f"{PREFIX}PUBLIC_URL": settings.domain.public_base_url,
         f"{PREFIX}WEBHOOK_FIRST_RETRY": str(settings.domain.webhook_first_retry),
+        f"{PREFIX}WEBHOOK_ATTEMPTS": str(settings.domain.webhook_max_attempts),
     }
     if settings.seed is not None:
         env[f"{PREFIX}SEED"] = str(settings.seed)

@@ -49,6 +49,20 @@ def main() -> None:
 @click.option("--reload", is_flag=True, help="Restart on code changes (development; one worker).")
 @click.option("--public-url", default=None, help="URL clients use to reach the sandbox (default: http://HOST:PORT).")
 @click.option(
+    "--webhook-retry-delay",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0.01, 3600),
+    help="Seconds before the first webhook retry; each retry waits twice as long.",
+)
+@click.option(
+    "--webhook-attempts",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="Delivery attempts per webhook event before it is marked failed.",
+)
+@click.option(
     "--log-level",
     default="warning",
     show_default=True,
@@ -63,6 +77,8 @@ def serve(
     fresh: bool,
     reload: bool,
     public_url: str | None,
+    webhook_retry_delay: float,
+    webhook_attempts: int,
     log_level: str,
 ) -> None:
     """Start the sandbox on HOST:PORT."""
@@ -79,7 +95,12 @@ def serve(
     settings = SandboxSettings(db=db, seed=seed)
     settings = dataclasses.replace(
         settings,
-        domain=dataclasses.replace(settings.domain, public_base_url=public_url or f"http://{host}:{port}"),
+        domain=dataclasses.replace(
+            settings.domain,
+            public_base_url=public_url or f"http://{host}:{port}",
+            webhook_first_retry=webhook_retry_delay,
+            webhook_max_attempts=webhook_attempts,
+        ),
     )
     app = create_app(settings)  # seeds an empty database once, before any worker starts
     _banner(settings, host, port, workers)
