@@ -63,18 +63,25 @@ def long_date(moment: datetime, lang: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Form:
+    """A USCIS form: its code (``I-485``) and its title in en/es/pt."""
+
     code: str
     title_en: str
     title_es: str
     title_pt: str
 
     def title(self, lang: str) -> str:
+        """The form's title in ``lang`` (``en``, ``es`` or ``pt``)."""
         return {"en": self.title_en, "es": self.title_es, "pt": self.title_pt}[lang]
 
 
 @dataclass(frozen=True, slots=True)
 class Status:
-    """One status: its key, titles and description templates ({date}, {form}, {title}, {receipt})."""
+    """One status: its key, titles and description templates.
+
+    Templates take ``{date}`` (rendered in the language), ``{form}`` (``I-485``), ``{title}`` (the
+    form's title in the language) and ``{receipt}``. ``terminal`` statuses end every journey they are in.
+    """
 
     key: str
     code_en: str
@@ -87,9 +94,13 @@ class Status:
     terminal: bool = False
 
     def code(self, lang: str) -> str:
+        """The status title in ``lang``: ``Case Was Received`` / ``Caso Fue Recibido`` / ``Caso Foi Recebido``."""
         return {"en": self.code_en, "es": self.code_es, "pt": self.code_pt}[lang]
 
-    def description(self, lang: str, *, date: datetime, form: Form, receipt: str) -> str:
+    def description(self, lang: str, *, date: datetime, form: Form | str, receipt: str) -> str:
+        """The USCIS-style description in ``lang`` for a form (or form code), a date and a receipt number."""
+        if isinstance(form, str):
+            form = get_form(form)
         template = {"en": self.text_en, "es": self.text_es, "pt": self.text_pt}[lang]
         return template.format(date=long_date(date, lang), form=form.code, title=form.title(lang), receipt=receipt)
 
@@ -376,6 +387,7 @@ def get_status(key_or_title: str) -> Status:
 
 
 def get_form(code: str) -> Form:
+    """A form by code (``I-485``, case-insensitively); raises ``KeyError`` listing the known forms."""
     try:
         return FORMS[code.upper()]
     except KeyError:
