@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.apis.immigraflow.catalogue import get_status
+from sandbox.apis.immigraflow.catalogue import get_status, long_date
+from sandbox.engine.clock import parse_iso
 from sandbox.engine.spec import load_spec
 from sandbox.engine.validation import compiled, schema_errors
 from sandbox.signatures import verify_signature
@@ -106,6 +107,10 @@ def test_opted_out_channels_are_skipped_and_magic_addresses_fail(acme: httpx.Cli
     case = acme.post(f"/v1/users/{user['id']}/cases", json={"receipt_number": "LIN2290012345"}).json()["case"]
     update = acme.post(f"/_sandbox/cases/{case['id']}/advance", json={"status": "rfe_sent"}).json()["status_update"]
     assert update["status_code"] == "Request for Additional Evidence Was Sent"
+    # Descriptions speak of the day of the change, in each language.
+    changed = parse_iso(update["timestamp"])
+    assert long_date(changed, "en") in update["status_description"]
+    assert long_date(changed, "es") in update["status_description_es"]
     assert update["whatsapp_notify_status"] == "skipped" and update["whatsapp_notify_attempts"] == 0
     assert update["email_notify_status"] == "failed" and update["email_notify_last_error"]
     assert update["email_notify_sent_at"] is None and update["notified"] == 0

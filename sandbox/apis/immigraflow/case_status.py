@@ -47,17 +47,6 @@ def _uscis_reachable(receipt: str) -> None:
         ) from exc
 
 
-def status_texts(receipt: str, status_key: str, submitted: datetime) -> dict[str, Any]:
-    """The StatusUpdate text fields of a status, in en, es and pt."""
-    status = get_status(status_key)
-    form = receipts.form_for(receipt)
-    fields: dict[str, Any] = {"form_type": form.code, "detail_message": status.detail_en}
-    for lang, suffix in (("en", ""), ("es", "_es"), ("pt", "_pt")):
-        fields[f"status_code{suffix}"] = status.code(lang)
-        fields[f"status_description{suffix}"] = status.description(lang, date=submitted, form=form, receipt=receipt)
-    return fields
-
-
 def history_entry(at: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "date": at,
@@ -85,13 +74,13 @@ class CaseStatus:
         journey = simulation.journey_for(receipt)
         step = simulation.initial_step(receipt)
         submitted = simulation.submitted_date_for(receipt, at)
-        texts = status_texts(receipt, journey[step], submitted)
         history = simulation.history_for(receipt, step, submitted)
+        changed = history[-1]["date"]
         return {
             "receipt_number": receipt,
-            **texts,
+            **simulation.status_fields(receipt, journey[step], parse_iso(changed)),
             "submitted_date": iso_ms(submitted),
-            "modified_date": history[-1]["date"] if history else iso_ms(submitted),
+            "modified_date": changed,
             "history": history,
             "checked_at": iso_ms(at),
         }
@@ -124,12 +113,12 @@ class CaseStatus:
             }
         )
         submitted = simulation.submitted_date_for(receipt, moment)
-        texts = status_texts(receipt, key, submitted)
         history = simulation.history_for(receipt, step, submitted)
+        changed = history[-1]["date"]
         body = {
-            **texts,
+            **simulation.status_fields(receipt, key, parse_iso(changed)),
             "submitted_date": iso_ms(submitted),
-            "modified_date": history[-1]["date"] if history else at,
+            "modified_date": changed,
             "history": history,
             **skipped_notifications(),
         }
@@ -153,7 +142,7 @@ class CaseStatus:
         owner = Users(conn, partner_id).get(case["user_id"])
         before = previous["body"] if previous is not None else {}
         submitted = parse_iso(before["submitted_date"]) if before.get("submitted_date") else moment
-        texts = status_texts(receipt, key, submitted)
+        texts = simulation.status_fields(receipt, key, moment)
         history = [*before.get("history", []), history_entry(at, texts)]
         notify = Outbox(conn, partner_id).status_change(owner, case, texts, at)
         body = {
