@@ -14,6 +14,7 @@ from sandbox.engine.envelope import JSON, envelope_bytes, request_id_of
 from sandbox.engine.errors import ErrorKind
 from sandbox.engine.security import principal_of
 from sandbox.engine.tables import faults
+from sandbox.engine.versions import VersionedCache
 
 DEFAULT_FAULT_STATUS = 503
 FAULT_KEY = "sandbox_fault"  # in scope["extensions"], which every middleware layer shares
@@ -43,11 +44,19 @@ class FaultMiddleware:
         self.db = db
         self.rng = rng or random.Random()
         self.exempt_prefix = exempt_prefix
+        # A tenant's faults, read on every call: cached until any worker writes ``sandbox_faults``
+        # (trigger-kept counter, see engine/versions.py), so a new fault applies to the next call.
+        self._by_tenant: VersionedCache[int, tuple[Mapping[str, Any], ...]] = VersionedCache(
+            db, faults.name, self._load
+        )
 
-    def _faults(self, tenant_id: int, operation_id: str | None) -> list[Mapping[str, Any]]:
+    def _load(self, tenant_id: int) -> tuple[Mapping[str, Any], ...]:
         with self.db.connect() as conn:
             rows = conn.execute(select(faults).where(faults.c.tenant_id == tenant_id)).mappings().all()
-        return [r for r in rows if r["operation_id"] in (None, operation_id)]
+        return tuple(dict(r) for r in rows)
+
+    def _faults(self, tenant_id: int, operation_id: str | None) -> list[Mapping[str, Any]]:
+        return [r for r in self._by_tenant.get(tenant_id) if r["operation_id"] in (None, operation_id)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path", "").startswith(self.exempt_prefix):

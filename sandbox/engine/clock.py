@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects.sqlite import insert
 
 from sandbox.engine.tables import clock_offsets
+from sandbox.engine.versions import VersionedCache
 
 
 def iso_ms(moment: datetime) -> str:
@@ -24,17 +25,23 @@ class Clock:
 
     def __init__(self, db: Engine) -> None:
         self.db = db
+        # Read on most requests, moved only by the controls: cached until any worker writes the
+        # table (trigger-kept counter, see engine/versions.py), so an advance is seen at once.
+        self._offsets: VersionedCache[int, timedelta] = VersionedCache(db, clock_offsets.name, self._load)
 
     @staticmethod
     def real_now() -> datetime:
         return datetime.now(UTC)
 
-    def offset(self, tenant_id: int) -> timedelta:
+    def _load(self, tenant_id: int) -> timedelta:
         with self.db.connect() as conn:
             seconds = conn.execute(
                 select(clock_offsets.c.offset_seconds).where(clock_offsets.c.tenant_id == tenant_id)
             ).scalar()
         return timedelta(seconds=seconds or 0.0)
+
+    def offset(self, tenant_id: int) -> timedelta:
+        return self._offsets.get(tenant_id)
 
     def now(self, tenant_id: int) -> datetime:
         return self.real_now() + self.offset(tenant_id)

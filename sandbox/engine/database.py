@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex
 
 MEMORY = ":memory:"
 
@@ -38,4 +39,10 @@ def open_database(db: str | Path, *metadatas: MetaData) -> Engine:
 
     for metadata in metadatas:
         metadata.create_all(engine)
+        # create_all skips the indexes of tables that already exist: add the ones a newer version
+        # of the sandbox defines to a database file created by an older one.
+        with engine.begin() as conn:
+            for table in metadata.sorted_tables:
+                for index in table.indexes:
+                    conn.execute(CreateIndex(index, if_not_exists=True))
     return engine

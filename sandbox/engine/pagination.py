@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Integer, Select, bindparam, func, select
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -47,3 +48,69 @@ def fetch_page(
     total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     rows = conn.execute(query.order_by(*order).limit(page.limit).offset(page.offset)).mappings().all()
     return list(rows), total
+
+
+class PagedQuery:
+    """A page query built once and executed many times with bound parameters.
+
+    Building a SQLAlchemy statement and its cache key costs far more than running it on SQLite
+    (≈0.2 ms against ≈0.04 ms for a lookup by key), so hot list endpoints build one per shape
+    (which filters are present, which sort) and bind the values, ``limit`` and ``offset``.
+
+    The ``COUNT(*)`` of a list is the one part of a page whose cost grows with the data (it
+    reads every matching index entry). With ``count_cache`` (the table the rows come from),
+    totals are remembered per query and parameters until any worker writes that table (see
+    ``engine/versions.py``): read-mostly lists then cost the same at 50,000 rows as at 50.
+
+    Args:
+        query: the filtered ``SELECT`` (values as ``bindparam``s), without order or limit.
+        order: its ``ORDER BY`` clauses.
+        count: the ``SELECT count(*)`` of the same rows; by default the query's own
+            ``WHERE`` with ``count(*)`` as its only column (SQLite then counts index entries
+            instead of materialising a subquery). Pass one for queries with ``GROUP BY`` or
+            ``DISTINCT``.
+    """
+
+    def __init__(
+        self,
+        query: Select[Any],
+        order: Sequence[Any],
+        count: Select[Any] | None = None,
+        *,
+        count_cache: str | None = None,
+    ) -> None:
+        self.count = count if count is not None else query.with_only_columns(func.count()).order_by(None)
+        self.count_cache = count_cache
+        self.rows = (
+            query.order_by(*order)
+            .limit(bindparam("page_limit", type_=Integer))
+            .offset(bindparam("page_offset", type_=Integer))
+        )
+
+    def fetch(
+        self, conn: Connection, page: PageRequest, params: Mapping[str, Any]
+    ) -> tuple[list[Mapping[str, Any]], int]:
+        """One page and the total number of matching rows."""
+        if self.count_cache is None:
+            total = conn.execute(self.count, params).scalar_one()
+        else:
+            cache = _count_cache(conn.engine, self.count_cache)
+            key = (self, tuple(sorted(params.items())))
+            total = cache.get(key, lambda _: conn.execute(self.count, params).scalar_one())
+        if page.offset >= total:
+            return [], total
+        rows = conn.execute(self.rows, {**params, "page_limit": page.limit, "page_offset": page.offset})
+        return list(rows.mappings().all()), total
+
+
+_COUNT_CACHES: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _count_cache(db: Any, table: str) -> Any:
+    from sandbox.engine.versions import VersionedCache
+
+    caches = _COUNT_CACHES.setdefault(db, {})
+    cache = caches.get(table)
+    if cache is None:
+        cache = caches[table] = VersionedCache(db, table)
+    return cache

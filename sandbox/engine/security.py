@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+from connexion.utils import inspect_function_arguments
 
 from sandbox.engine.errors import ApiError, ErrorKind, SpecError
 
@@ -54,9 +56,17 @@ def security_map(spec: Mapping[str, Any], authenticators: Mapping[str, Authentic
     def resolve(self: Any, security_scheme: Mapping[str, Any]) -> Callable[..., Any] | None:
         return by_key.get(_scheme_key(security_scheme))
 
-    api_key = type("SandboxApiKeyHandler", (ApiKeySecurityHandler,), {"_resolve_func": resolve})
-    bearer = type("SandboxBearerHandler", (BearerSecurityHandler,), {"_resolve_func": resolve})
+    members = {"_resolve_func": resolve, "_accepts_kwarg": staticmethod(_accepts_kwarg)}
+    api_key = type("SandboxApiKeyHandler", (ApiKeySecurityHandler,), members)
+    bearer = type("SandboxBearerHandler", (BearerSecurityHandler,), members)
     return {"apiKey": api_key, "bearer": bearer}
+
+
+@cache
+def _accepts_kwarg(func: Callable[..., Any], keyword: str) -> bool:
+    """Connexion asks this twice per scheme per request (``inspect.signature`` each time): remember it."""
+    arguments, has_kwargs = inspect_function_arguments(func)
+    return has_kwargs or keyword in arguments
 
 
 def _info_func(name: str, authenticator: Authenticator) -> Callable[..., dict[str, Any] | None]:

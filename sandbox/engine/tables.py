@@ -42,3 +42,12 @@ faults = Table(
     Column("created_at", String(24), nullable=False),
     Index("ix_faults_tenant", "tenant_id"),
 )
+
+# One change counter per watched table, bumped by SQLite triggers (see engine/versions.py): every
+# worker process sees a commit of any other one, whichever code path wrote the rows.
+change_versions = Table(
+    "sandbox_versions",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("version", Integer, nullable=False, default=0),
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import jsonschema_rs
@@ -18,6 +19,7 @@ from connexion.validators import (
     VALIDATOR_MAP,
     JSONRequestBodyValidator,
     JSONResponseBodyValidator,
+    ParameterValidator,
     TextResponseBodyValidator,
 )
 from starlette.types import Scope
@@ -107,6 +109,94 @@ class CompiledTextResponseBodyValidator(TextResponseBodyValidator):
             raise NonConformingResponseBody(detail="Response body does not conform to the spec")
 
 
+# Parameter schemas the compiled validator may decide alone when it *accepts* a value: keywords on
+# which jsonschema-rs and Python's jsonschema (Draft 4, what Connexion uses) agree. Anything else,
+# and every rejection, goes through Connexion's own validator, so messages stay byte-identical.
+_SAFE_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "default",
+        "description",
+        "title",
+        "example",
+    }
+)
+_SAFE_TYPES = frozenset({"string", "integer", "number", "boolean"})
+_IGNORED_FORMATS = frozenset({"int32", "int64", "float", "double"})  # neither library checks these
+# Patterns of literals, classes and counted repeats only: Rust's regex accepts a subset of what
+# Python's ``re`` does on them (``$`` does not match before a final newline), never more.
+_SIMPLE_PATTERN = re.compile(r"^[\^$\[\]{}()|,?+*A-Za-z0-9_\-]*$")
+_PARAMETERS: dict[int, tuple[Any, dict[str, list[dict[str, Any]]]]] = {}
+_PARAMETER_SCHEMAS: dict[int, tuple[Any, jsonschema_rs.Validator | None]] = {}
+
+
+def _fast_parameter_validator(param: dict[str, Any]) -> jsonschema_rs.Validator | None:
+    entry = _PARAMETER_SCHEMAS.get(id(param))
+    if entry is None or entry[0] is not param:
+        schema = param.get("schema", param)
+        safe = (
+            isinstance(schema, dict)
+            and set(schema) <= _SAFE_KEYWORDS
+            and schema.get("type") in _SAFE_TYPES
+            and schema.get("format", "int64") in _IGNORED_FORMATS
+            and _SIMPLE_PATTERN.match(str(schema.get("pattern", ""))) is not None
+        )
+        validator = jsonschema_rs.Draft4Validator(to_json_schema(schema)) if safe else None
+        entry = (param, validator)
+        _PARAMETER_SCHEMAS[id(param)] = entry
+    return entry[1]
+
+
+class CompiledParameterValidator(ParameterValidator):
+    """Connexion's parameter validation, with each operation's parameters grouped once and each
+    parameter schema compiled once (Connexion deep-copies the schema and builds a pure-Python
+    validator for every parameter of every request).
+
+    A value the compiled schema accepts is accepted; any other value is judged by Connexion's own
+    code, so what is rejected, and the error message, are exactly what they were.
+    """
+
+    def __init__(
+        self,
+        parameters: Any,
+        uri_parser: Any,
+        strict_validation: bool = False,
+        security_query_params: Any = None,
+    ) -> None:
+        entry = _PARAMETERS.get(id(parameters))
+        if entry is None or entry[0] is not parameters:
+            grouped: dict[str, list[dict[str, Any]]] = {}
+            for param in parameters:
+                grouped.setdefault(param["in"], []).append(param)
+            entry = (parameters, grouped)
+            _PARAMETERS[id(parameters)] = entry
+        self.parameters = entry[1]  # type: ignore[assignment]
+        self.uri_parser = uri_parser
+        self.strict_validation = strict_validation
+        self.security_query_params = set(security_query_params or [])
+
+    @staticmethod
+    def validate_parameter(parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None) -> Any:
+        if value is not None:
+            fast = _fast_parameter_validator(param)
+            if fast is not None:
+                try:
+                    if fast.is_valid(value):
+                        return None
+                except (ValueError, OverflowError, TypeError):  # e.g. an integer beyond 64 bits
+                    pass
+        return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+
+
 def validator_map() -> dict[str, Any]:
     """Connexion's validator map with the compiled JSON validators swapped in."""
     body = MediaTypeDict(dict(VALIDATOR_MAP["body"]))
@@ -118,4 +208,4 @@ def validator_map() -> dict[str, Any]:
             "text/html": CompiledTextResponseBodyValidator,
         }
     )
-    return {"parameter": VALIDATOR_MAP["parameter"], "body": body, "response": response}
+    return {"parameter": CompiledParameterValidator, "body": body, "response": response}

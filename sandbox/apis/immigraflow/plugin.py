@@ -20,6 +20,7 @@ from sandbox.apis.immigraflow.handlers.webhooks import WebhookHandlers
 from sandbox.apis.immigraflow.repositories import Partners
 from sandbox.apis.immigraflow.runtime import Runtime
 from sandbox.engine.security import Authenticator, Principal
+from sandbox.engine.versions import VersionedCache
 
 SPEC_PATH = Path(__file__).resolve().parents[3] / "openapi" / "immigraflow.yaml"
 
@@ -33,6 +34,11 @@ class ImmigraFlowApi:
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+        # Every partner call checks its key and secret: keep them in memory, dropped on any write
+        # to ``partners`` in any worker (see engine/versions.py). Unknown keys are not remembered.
+        self._partners: VersionedCache[str, tuple[int, str] | None] = VersionedCache(
+            rt.db, "partners", self._load_partner, cache_none=False
+        )
 
     def operations(self) -> Mapping[str, Callable[..., Any]]:
         users, cases = UserHandlers(self.rt), CaseHandlers(self.rt)
@@ -81,20 +87,24 @@ class ImmigraFlowApi:
             "UserBearer": self._user_bearer,
         }
 
-    def _partner_key(self, api_key: str, request: ConnexionRequest) -> Principal | None:
+    def _load_partner(self, api_key: str) -> tuple[int, str] | None:
+        """``(partner id, api secret)`` of an API key, or ``None``."""
         with self.rt.db.connect() as conn:
             partner = Partners(conn).by_key(api_key)
-        return Principal(tenant_id=partner["id"], scheme=PARTNER) if partner else None
+        return (partner["id"], partner["api_secret"]) if partner else None
+
+    def _partner_key(self, api_key: str, request: ConnexionRequest) -> Principal | None:
+        partner = self._partners.get(api_key)
+        return Principal(tenant_id=partner[0], scheme=PARTNER) if partner else None
 
     def _partner_secret(self, api_secret: str, request: ConnexionRequest) -> Principal | None:
         api_key = request.headers.get("X-API-KEY")
         if not api_key:
             return None
-        with self.rt.db.connect() as conn:
-            partner = Partners(conn).by_key(api_key)
-        if partner is None or not hmac.compare_digest(partner["api_secret"].encode(), api_secret.encode()):
+        partner = self._partners.get(api_key)
+        if partner is None or not hmac.compare_digest(partner[1].encode(), api_secret.encode()):
             return None
-        return Principal(tenant_id=partner["id"], scheme=PARTNER)
+        return Principal(tenant_id=partner[0], scheme=PARTNER)
 
     def _user_bearer(self, token: str, request: ConnexionRequest) -> Principal | None:
         with self.rt.db.connect() as conn:

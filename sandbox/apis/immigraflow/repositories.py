@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.apis.immigraflow import tables as t
 from sandbox.engine.errors import ApiError, ErrorDetail, ErrorKind, not_found
-from sandbox.engine.pagination import PageRequest, fetch_page
+from sandbox.engine.pagination import PagedQuery, PageRequest, fetch_page
 
 Row = Mapping[str, Any]
 
@@ -21,6 +21,53 @@ CASE_SORTS = {
     "last_checked": t.cases.c.last_checked,
     "receipt_number": t.cases.c.receipt_number,
 }
+
+
+# Statements are built once per shape and run with bound values: building a SQLAlchemy statement
+# (and its cache key) costs several times what SQLite takes to answer it.
+_STATEMENTS: dict[Hashable, Any] = {}
+
+
+def _prepared(key: Hashable, build: Callable[[], Any]) -> Any:
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = build()
+    return stmt
+
+
+_PARTNER_BY_KEY = select(t.partners).where(t.partners.c.api_key == bindparam("api_key"))
+_PARTNER_BY_ID = select(t.partners).where(t.partners.c.id == bindparam("id"))
+_USER_BY_ID = select(t.users).where(t.users.c.id == bindparam("id"), t.users.c.partner_id == bindparam("partner_id"))
+_USER_BY_EMAIL = select(t.users).where(
+    t.users.c.partner_id == bindparam("partner_id"), func.lower(t.users.c.email) == bindparam("email")
+)
+_CASE_UPDATES = (
+    select(t.status_updates)
+    .where(t.status_updates.c.case_id == bindparam("case_id"))
+    .order_by(t.status_updates.c.id.desc())
+)
+_LATEST_UPDATES = select(t.status_updates).where(
+    t.status_updates.c.id.in_(
+        select(func.max(t.status_updates.c.id))
+        .where(t.status_updates.c.case_id.in_(bindparam("case_ids", expanding=True)))
+        .group_by(t.status_updates.c.case_id)
+    )
+)
+_UPDATE_COUNTS = (
+    select(t.status_updates.c.case_id, func.count())
+    .where(t.status_updates.c.case_id.in_(bindparam("case_ids", expanding=True)))
+    .group_by(t.status_updates.c.case_id)
+)
+_RECEIPT_TAKEN = select(t.cases.c.id).where(
+    t.cases.c.user_id == bindparam("user_id"), t.cases.c.receipt_number == bindparam("receipt_number")
+)
+_FLOW_ID_TAKEN = select(t.cases.c.id).where(t.cases.c.user_case_id == bindparam("flow_id"))
+_ACTIVE_WEBHOOKS = select(t.webhooks).where(
+    t.webhooks.c.partner_id == bindparam("partner_id"), t.webhooks.c.active.is_(True)
+)
+_WEBHOOK_BY_ID = select(t.webhooks).where(
+    and_(t.webhooks.c.id == bindparam("id"), t.webhooks.c.partner_id == bindparam("partner_id"))
+)
 
 
 def _order(sort: str | None, columns: Mapping[str, Any], default: str, id_column: Any) -> list[Any]:
@@ -36,17 +83,15 @@ def _order(sort: str | None, columns: Mapping[str, Any], default: str, id_column
     return [column.desc(), id_column.desc()] if descending else [column.asc(), id_column.asc()]
 
 
-
-
 class Partners:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def by_key(self, api_key: str) -> Row | None:
-        return self.conn.execute(select(t.partners).where(t.partners.c.api_key == api_key)).mappings().first()
+        return self.conn.execute(_PARTNER_BY_KEY, {"api_key": api_key}).mappings().first()
 
     def get(self, partner_id: int) -> Row:
-        row = self.conn.execute(select(t.partners).where(t.partners.c.id == partner_id)).mappings().first()
+        row = self.conn.execute(_PARTNER_BY_ID, {"id": partner_id}).mappings().first()
         if row is None:
             raise not_found("partner")
         return row
@@ -62,11 +107,7 @@ class Users:
         self.partner_id = partner_id
 
     def get(self, user_id: int) -> Row:
-        row = (
-            self.conn.execute(select(t.users).where(t.users.c.id == user_id, t.users.c.partner_id == self.partner_id))
-            .mappings()
-            .first()
-        )
+        row = self.conn.execute(_USER_BY_ID, {"id": user_id, "partner_id": self.partner_id}).mappings().first()
         if row is None:
             raise not_found("user")
         return row
@@ -83,26 +124,26 @@ class Users:
         return conn.execute(select(t.users).where(t.users.c.verify_token == token_hash)).mappings().first()
 
     def by_email(self, email: str) -> Row | None:
-        return (
-            self.conn.execute(
-                select(t.users).where(
-                    t.users.c.partner_id == self.partner_id, func.lower(t.users.c.email) == email.lower()
-                )
-            )
-            .mappings()
-            .first()
-        )
+        params = {"partner_id": self.partner_id, "email": email.lower()}
+        return self.conn.execute(_USER_BY_EMAIL, params).mappings().first()
 
     def list(
         self, page: PageRequest, *, status: str | None = None, q: str | None = None, sort: str | None = None
     ) -> tuple[list[Row], int]:
-        query = select(t.users).where(t.users.c.partner_id == self.partner_id)
-        if status:
-            query = query.where(t.users.c.status == status)
-        if q:
-            like = f"%{q.lower()}%"
-            query = query.where(or_(func.lower(t.users.c.name).like(like), func.lower(t.users.c.email).like(like)))
-        return fetch_page(self.conn, query, page, _order(sort, USER_SORTS, "-created_at", t.users.c.id))
+        order = _order(sort, USER_SORTS, "-created_at", t.users.c.id)  # validates ``sort`` first
+
+        def build() -> PagedQuery:
+            query = select(t.users).where(t.users.c.partner_id == bindparam("partner_id"))
+            if status:
+                query = query.where(t.users.c.status == bindparam("status"))
+            if q:
+                like = bindparam("like")
+                query = query.where(or_(func.lower(t.users.c.name).like(like), func.lower(t.users.c.email).like(like)))
+            return PagedQuery(query, order, count_cache="users")
+
+        paged = _prepared(("users.list", bool(status), bool(q), sort or "-created_at"), build)
+        params = {"partner_id": self.partner_id, "status": status, "like": f"%{q.lower()}%" if q else None}
+        return paged.fetch(self.conn, page, params)
 
     def _check_email_free(self, email: str, except_id: int | None = None) -> None:
         existing = self.by_email(email)
@@ -117,7 +158,7 @@ class Users:
         self._check_email_free(values["email"])
         try:
             user_id = self.conn.execute(
-                t.users.insert().values(partner_id=self.partner_id, **values)
+                t.users.insert(), {**values, "partner_id": self.partner_id}
             ).inserted_primary_key[0]
         except IntegrityError as exc:  # a concurrent create won the race
             raise ApiError(ErrorKind.CONFLICT, "a user with this email already exists for this partner") from exc
@@ -147,19 +188,25 @@ class Cases:
         """A case by numeric id or ``FLOW…`` id, within this partner (and user, if given)."""
         ref = case_ref.strip()
         if ref.upper().startswith("FLOW") and ref[4:].isdigit() and len(ref) == 11:
-            condition = t.cases.c.user_case_id == ref.upper()
+            column, value = "user_case_id", ref.upper()
         elif ref.isdigit() and 0 < len(ref) <= 18 and int(ref) > 0:
-            condition = t.cases.c.id == int(ref)
+            column, value = "id", int(ref)
         else:
             raise ApiError(
                 ErrorKind.BAD_REQUEST,
                 f"malformed case_ref {case_ref!r}",
                 [ErrorDetail("case_ref", "expected a numeric case id or a FLOW id such as FLOW1234567")],
             )
-        query = select(t.cases).where(condition, t.cases.c.partner_id == self.partner_id)
-        if user_id is not None:
-            query = query.where(t.cases.c.user_id == user_id)
-        row = self.conn.execute(query).mappings().first()
+
+        def build() -> Select[Any]:
+            query = select(t.cases).where(
+                t.cases.c[column] == bindparam("ref"), t.cases.c.partner_id == bindparam("partner_id")
+            )
+            return query.where(t.cases.c.user_id == bindparam("user_id")) if user_id is not None else query
+
+        query = _prepared(("cases.resolve", column, user_id is not None), build)
+        params = {"ref": value, "partner_id": self.partner_id, "user_id": user_id}
+        row = self.conn.execute(query, params).mappings().first()
         if row is None:
             raise not_found("case")
         return row
@@ -168,10 +215,17 @@ class Cases:
         return self.resolve(str(case_id))
 
     def list_for_user(self, user_id: int, page: PageRequest, *, active: bool | None = None) -> tuple[list[Row], int]:
-        query = select(t.cases).where(t.cases.c.partner_id == self.partner_id, t.cases.c.user_id == user_id)
-        if active is not None:
-            query = query.where(t.cases.c.active == active)
-        return fetch_page(self.conn, query, page, [t.cases.c.created_at.desc(), t.cases.c.id.desc()])
+
+        def build() -> PagedQuery:
+            query = select(t.cases).where(
+                t.cases.c.partner_id == bindparam("partner_id"), t.cases.c.user_id == bindparam("user_id")
+            )
+            if active is not None:
+                query = query.where(t.cases.c.active == bindparam("active"))
+            return PagedQuery(query, [t.cases.c.created_at.desc(), t.cases.c.id.desc()], count_cache="cases")
+
+        paged = _prepared(("cases.list_for_user", active is not None), build)
+        return paged.fetch(self.conn, page, {"partner_id": self.partner_id, "user_id": user_id, "active": active})
 
     def list_for_partner(
         self,
@@ -185,43 +239,60 @@ class Cases:
         q: str | None = None,
         sort: str | None = None,
     ) -> tuple[list[Row], int]:
-        query = select(t.cases).where(t.cases.c.partner_id == self.partner_id)
-        if user_id is not None:
-            query = query.where(t.cases.c.user_id == user_id)
-        if active is not None:
-            query = query.where(t.cases.c.active == active)
-        if receipt_number:
-            query = query.where(t.cases.c.receipt_number == receipt_number.upper())
-        if updated_since:
-            query = query.where(t.cases.c.updated_at >= updated_since)
-        if status_code:
-            latest = self._latest_ids().subquery()
-            query = query.where(
-                t.cases.c.id.in_(
-                    select(t.status_updates.c.case_id)
-                    .join(latest, latest.c.id == t.status_updates.c.id)
-                    .where(func.lower(t.status_updates.c.body["status_code"].as_string()) == status_code.lower())
+        order = _order(sort, CASE_SORTS, "-created_at", t.cases.c.id)  # validates ``sort`` first
+        params = {
+            "partner_id": self.partner_id,
+            "user_id": user_id,
+            "active": active,
+            "receipt_number": receipt_number.upper() if receipt_number else None,
+            "updated_since": updated_since or None,
+            "status_code": status_code.lower() if status_code else None,
+            "like": f"%{q.lower()}%" if q else None,
+        }
+        present = tuple(name for name, value in params.items() if value is not None)
+
+        def build() -> PagedQuery:
+            query = select(t.cases).where(t.cases.c.partner_id == bindparam("partner_id"))
+            if user_id is not None:
+                query = query.where(t.cases.c.user_id == bindparam("user_id"))
+            if active is not None:
+                query = query.where(t.cases.c.active == bindparam("active"))
+            if receipt_number:
+                query = query.where(t.cases.c.receipt_number == bindparam("receipt_number"))
+            if updated_since:
+                query = query.where(t.cases.c.updated_at >= bindparam("updated_since"))
+            if status_code:
+                latest = self._latest_ids().subquery()
+                query = query.where(
+                    t.cases.c.id.in_(
+                        select(t.status_updates.c.case_id)
+                        .join(latest, latest.c.id == t.status_updates.c.id)
+                        .where(
+                            func.lower(t.status_updates.c.body["status_code"].as_string()) == bindparam("status_code")
+                        )
+                    )
                 )
-            )
-        if q:
-            like = f"%{q.lower()}%"
-            query = query.where(
-                or_(
-                    func.lower(t.cases.c.receipt_number).like(like),
-                    func.lower(t.cases.c.user_case_id).like(like),
-                    func.lower(func.coalesce(t.cases.c.description, "")).like(like),
+            if q:
+                like = bindparam("like")
+                query = query.where(
+                    or_(
+                        func.lower(t.cases.c.receipt_number).like(like),
+                        func.lower(t.cases.c.user_case_id).like(like),
+                        func.lower(func.coalesce(t.cases.c.description, "")).like(like),
+                    )
                 )
-            )
-        return fetch_page(self.conn, query, page, _order(sort, CASE_SORTS, "-created_at", t.cases.c.id))
+            # The status filter reads status_updates too: its totals are not cached.
+            return PagedQuery(query, order, count_cache=None if status_code else "cases")
+
+        paged = _prepared(("cases.list_for_partner", present, sort or "-created_at"), build)
+        return paged.fetch(self.conn, page, params)
 
     @staticmethod
     def _latest_ids() -> Select[Any]:
         return select(func.max(t.status_updates.c.id).label("id")).group_by(t.status_updates.c.case_id)
 
     def ensure_receipt_free(self, user_id: int, receipt_number: str) -> None:
-        exists = self.conn.execute(
-            select(t.cases.c.id).where(t.cases.c.user_id == user_id, t.cases.c.receipt_number == receipt_number)
-        ).first()
+        exists = self.conn.execute(_RECEIPT_TAKEN, {"user_id": user_id, "receipt_number": receipt_number}).first()
         if exists:
             raise ApiError(
                 ErrorKind.CONFLICT,
@@ -233,14 +304,14 @@ class Cases:
         self.ensure_receipt_free(values["user_id"], values["receipt_number"])
         for _ in range(20):
             flow_id = f"FLOW{secrets.randbelow(10**7):07d}"
-            taken = self.conn.execute(select(t.cases.c.id).where(t.cases.c.user_case_id == flow_id)).first()
+            taken = self.conn.execute(_FLOW_ID_TAKEN, {"flow_id": flow_id}).first()
             if not taken:
                 break
         else:  # pragma: no cover - 10^7 ids
             raise ApiError(ErrorKind.INTERNAL, "could not allocate a FLOW id")
         try:
             case_id = self.conn.execute(
-                t.cases.insert().values(partner_id=self.partner_id, user_case_id=flow_id, **values)
+                t.cases.insert(), {**values, "partner_id": self.partner_id, "user_case_id": flow_id}
             ).inserted_primary_key[0]
         except IntegrityError as exc:
             raise ApiError(ErrorKind.CONFLICT, "receipt number already monitored for this user") from exc
@@ -257,36 +328,19 @@ class Cases:
 
     def updates(self, case_id: int) -> list[Row]:
         """Every StatusUpdate of a case, newest first."""
-        return list(
-            self.conn.execute(
-                select(t.status_updates)
-                .where(t.status_updates.c.case_id == case_id)
-                .order_by(t.status_updates.c.id.desc())
-            )
-            .mappings()
-            .all()
-        )
+        return list(self.conn.execute(_CASE_UPDATES, {"case_id": case_id}).mappings().all())
 
     def latest_updates(self, case_ids: Sequence[int]) -> dict[int, Row]:
         """The newest StatusUpdate of each case (one query for a whole page)."""
         if not case_ids:
             return {}
-        latest = (
-            select(func.max(t.status_updates.c.id))
-            .where(t.status_updates.c.case_id.in_(case_ids))
-            .group_by(t.status_updates.c.case_id)
-        )
-        rows = self.conn.execute(select(t.status_updates).where(t.status_updates.c.id.in_(latest))).mappings()
+        rows = self.conn.execute(_LATEST_UPDATES, {"case_ids": list(case_ids)}).mappings()
         return {row["case_id"]: row for row in rows}
 
     def update_counts(self, case_ids: Sequence[int]) -> dict[int, int]:
         if not case_ids:
             return {}
-        rows = self.conn.execute(
-            select(t.status_updates.c.case_id, func.count())
-            .where(t.status_updates.c.case_id.in_(case_ids))
-            .group_by(t.status_updates.c.case_id)
-        )
+        rows = self.conn.execute(_UPDATE_COUNTS, {"case_ids": list(case_ids)})
         return {case_id: count for case_id, count in rows}
 
     def add_update(self, case_id: int, status_key: str, body: Mapping[str, Any], timestamp: str) -> Row:
@@ -304,15 +358,7 @@ class Webhooks:
         self.partner_id = partner_id
 
     def get(self, webhook_id: int) -> Row:
-        row = (
-            self.conn.execute(
-                select(t.webhooks).where(
-                    and_(t.webhooks.c.id == webhook_id, t.webhooks.c.partner_id == self.partner_id)
-                )
-            )
-            .mappings()
-            .first()
-        )
+        row = self.conn.execute(_WEBHOOK_BY_ID, {"id": webhook_id, "partner_id": self.partner_id}).mappings().first()
         if row is None:
             raise not_found("webhook")
         return row
@@ -322,9 +368,7 @@ class Webhooks:
         return fetch_page(self.conn, query, page, [t.webhooks.c.id.asc()])
 
     def subscribed(self, event_type: str) -> list[Row]:
-        rows = self.conn.execute(
-            select(t.webhooks).where(t.webhooks.c.partner_id == self.partner_id, t.webhooks.c.active.is_(True))
-        ).mappings()
+        rows = self.conn.execute(_ACTIVE_WEBHOOKS, {"partner_id": self.partner_id}).mappings()
         return [row for row in rows if event_type in row["events"]]
 
     def create(self, values: Mapping[str, Any]) -> Row:

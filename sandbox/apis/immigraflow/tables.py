@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData()
@@ -53,6 +54,9 @@ users = Table(
     UniqueConstraint("partner_id", "email", name="uq_users_partner_email"),
     Index("ix_users_partner_created", "partner_id", "created_at"),
 )
+# Emails are unique per partner case-insensitively: the duplicate check on every user create looks
+# them up by lower(email), which without this index scans all of the partner's users.
+Index("ix_users_partner_email_lower", users.c.partner_id, func.lower(users.c.email))
 
 cases = Table(
     "cases",
@@ -75,6 +79,10 @@ cases = Table(
     Index("ix_cases_partner_created", "partner_id", "created_at"),
     Index("ix_cases_user", "user_id", "id"),
     Index("ix_cases_due", "active", "next_check_at"),
+    # The backoffice list's filters with its default order: a page and its count read only the
+    # matching index entries instead of every case of the partner.
+    Index("ix_cases_partner_user_created", "partner_id", "user_id", "created_at"),
+    Index("ix_cases_partner_active_created", "partner_id", "active", "created_at"),
 )
 
 status_updates = Table(
