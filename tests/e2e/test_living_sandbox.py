@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +126,12 @@ def test_retries_after_failing_receiver_and_redelivery(acme: httpx.Client, webho
     assert len({r.headers["ImmigraFlow-Delivery"] for r in got[:3]}) == 1  # one delivery, three attempts
     delivery_id = got[0].headers["ImmigraFlow-Delivery"]
 
-    log = acme.get(f"/_sandbox/webhook-deliveries/{delivery_id}").json()
-    assert log["status"] == "delivered" and log["attempts"] == 3
+    # The receiver got the third attempt; its outcome is recorded just after the response.
+    deadline = time.monotonic() + 5
+    while (log := acme.get(f"/_sandbox/webhook-deliveries/{delivery_id}").json())["status"] != "delivered":
+        assert time.monotonic() < deadline, log
+        time.sleep(0.05)
+    assert log["attempts"] == 3
     assert [a["response_status"] for a in log["log"]] == [500, 503, 200]
 
     again = acme.post(f"/_sandbox/webhook-deliveries/{delivery_id}/redeliver")
