@@ -33,8 +33,9 @@ class SuiteRun:
     output: str
 
     def explain(self) -> str:
-        return f"exit {self.code}, rules {self.rules}\n--- report ---\n{self.report[:6000]}\n--- output ---\n" + (
-            self.output[-4000:]
+        return (
+            f"exit {self.code}, rules {self.rules}\n--- report ---\n{self.report[:6000]}\n--- output ---\n"
+            + (self.output[-4000:])
         )
 
 
@@ -167,6 +168,8 @@ def test_bad_webhook_signature(sandbox: VariantServer, tmp_path: Path, monkeypat
     from sandbox import signatures
 
     genuine = signatures.sign
-    monkeypatch.setattr(signatures, "sign", lambda secret, body, timestamp=None: genuine("whsec_forged", body, timestamp))
+    monkeypatch.setattr(
+        signatures, "sign", lambda secret, body, timestamp=None: genuine("whsec_forged", body, timestamp)
+    )
     run = run_suite(sandbox, tmp_path, "--layer", "webhooks")
     assert_caught(run, "InvalidSignature")

@@ -53,6 +53,7 @@ users = Table(
     Column("updated_at", String(24), nullable=False),
     UniqueConstraint("partner_id", "email", name="uq_users_partner_email"),
     Index("ix_users_partner_created", "partner_id", "created_at"),
+    sqlite_autoincrement=True,  # a deleted id is never reused: a DELETE stays a 404
 )
 # Emails are unique per partner case-insensitively: the duplicate check on every user create looks
 # them up by lower(email), which without this index scans all of the partner's users.
@@ -83,6 +84,7 @@ cases = Table(
     # matching index entries instead of every case of the partner.
     Index("ix_cases_partner_user_created", "partner_id", "user_id", "created_at"),
     Index("ix_cases_partner_active_created", "partner_id", "active", "created_at"),
+    sqlite_autoincrement=True,  # a deleted id is never reused: a DELETE stays a 404
 )
 
 status_updates = Table(
@@ -94,6 +96,7 @@ status_updates = Table(
     Column("body", JSON, nullable=False),  # the StatusUpdate fields, as served
     Column("timestamp", String(24), nullable=False),
     Index("ix_status_updates_case", "case_id", "id"),
+    sqlite_autoincrement=True,  # a deleted id is never reused: a DELETE stays a 404
 )
 
 webhooks = Table(
@@ -109,6 +112,7 @@ webhooks = Table(
     Column("created_at", String(24), nullable=False),
     Column("updated_at", String(24), nullable=False),
     Index("ix_webhooks_partner", "partner_id", "id"),
+    sqlite_autoincrement=True,  # a deleted id is never reused: a DELETE stays a 404
 )
 
 login_codes = Table(
