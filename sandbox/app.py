@@ -77,6 +77,7 @@ def create_app(settings: SandboxSettings | None = None) -> connexion.AsyncApp:
         lifespan=lifespan,
         outer_middlewares=[(RequestLogMiddleware, {"log": log, "tenant_of": tenant_of})],
         middlewares=[(FaultMiddleware, {"db": db})],
+        fast_path=settings.fast_path,
     )
     app.runtime = rt  # type: ignore[attr-defined]
     app.request_log = log  # type: ignore[attr-defined]

@@ -28,4 +28,6 @@ class SandboxSettings:
     background: bool = True
     #: Seconds between two passes of the periodic re-check and delivery loops.
     tick_seconds: float = 0.2
+    #: Serve conforming requests through operations compiled at start-up (off: Connexion alone).
+    fast_path: bool = True
     domain: DomainSettings = field(default_factory=DomainSettings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,10 +14,13 @@ from connexion.resolver import Resolver
 from sandbox.engine.api import ApiPlugin
 from sandbox.engine.envelope import ErrorRenderer
 from sandbox.engine.errors import SpecError
+from sandbox.engine.fast_path import FastPath, Route, compile_operations
 from sandbox.engine.request_context import DEFAULT_MAX_BODY, RequestContextMiddleware
 from sandbox.engine.security import security_map
 from sandbox.engine.spec import SpecIndex, load_raw_spec, load_spec
 from sandbox.engine.validation import validator_map
+
+logger = logging.getLogger(__name__)
 
 
 def _resolver(plugin: ApiPlugin, spec: dict[str, Any]) -> Resolver:
@@ -67,6 +71,7 @@ def build_app(
     lifespan: Callable[..., Any] | None = None,
     middlewares: Sequence[tuple[type, dict[str, Any]]] = (),
     outer_middlewares: Sequence[tuple[type, dict[str, Any]]] = (),
+    fast_path: bool = True,
 ) -> connexion.AsyncApp:
     """A Connexion ASGI app serving every plug-in with request AND response validation on.
 
@@ -78,12 +83,26 @@ def build_app(
             request context (they see every response, errors included).
         middlewares: extra ``(class, kwargs)`` ASGI middleware, run after routing and security
             (they see ``scope["extensions"]["connexion_routing"]``) and before validation.
+        fast_path: serve conforming requests through operations compiled at start-up
+            (:mod:`sandbox.engine.fast_path`); off, Connexion's pipeline serves every request.
     """
     app = connexion.AsyncApp(__name__, lifespan=lifespan)
     indexes: list[SpecIndex] = []
+    routes: list[Route] = []
     for plugin in plugins:
         spec = load_spec(plugin.spec_path)
         indexes.append(SpecIndex.from_spec(spec, plugin.base_path))
+        if fast_path:
+            plugin_routes, skipped = compile_operations(
+                spec,
+                plugin.base_path,
+                plugin.operations(),
+                plugin.authenticators(),
+                inline=getattr(plugin, "inline_handlers", True),
+            )
+            routes.extend(plugin_routes)
+            for operation_id, reason in skipped.items():
+                logger.debug("%s: %s is served by Connexion alone (%s)", plugin.name, operation_id, reason)
         app.add_api(
             # Connexion validates and resolves the document itself: give it the compact one as
             # written, not the resolved one (five times larger to validate, same result).
@@ -104,6 +123,9 @@ def build_app(
     app.add_middleware(RequestContextMiddleware, MiddlewarePosition.BEFORE_EXCEPTION, max_body=max_body)
     for cls, kwargs in outer_middlewares:
         app.add_middleware(cls, MiddlewarePosition.BEFORE_EXCEPTION, **kwargs)
+    if routes:
+        # Inside the exception layer: handler errors are rendered like any other.
+        app.add_middleware(FastPath, MiddlewarePosition.BEFORE_SWAGGER, routes=routes, inner=middlewares)
     for cls, kwargs in middlewares:
         app.add_middleware(cls, MiddlewarePosition.BEFORE_VALIDATION, **kwargs)
     return app

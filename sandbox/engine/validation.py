@@ -139,7 +139,8 @@ _PARAMETERS: dict[int, tuple[Any, dict[str, list[dict[str, Any]]]]] = {}
 _PARAMETER_SCHEMAS: dict[int, tuple[Any, jsonschema_rs.Validator | None]] = {}
 
 
-def _fast_parameter_validator(param: dict[str, Any]) -> jsonschema_rs.Validator | None:
+def fast_parameter_validator(param: dict[str, Any]) -> jsonschema_rs.Validator | None:
+    """A compiled validator for a parameter whose schema both libraries judge alike, else ``None``."""
     entry = _PARAMETER_SCHEMAS.get(id(param))
     if entry is None or entry[0] is not param:
         schema = param.get("schema", param)
@@ -187,7 +188,7 @@ class CompiledParameterValidator(ParameterValidator):
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None) -> Any:
         if value is not None:
-            fast = _fast_parameter_validator(param)
+            fast = fast_parameter_validator(param)
             if fast is not None:
                 try:
                     if fast.is_valid(value):
