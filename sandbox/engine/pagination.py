@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, Select, bindparam, func, select
 
+from sandbox.engine.statements import CompiledSelect
+
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
@@ -81,7 +83,7 @@ class PagedQuery:
     ) -> None:
         self.count = count if count is not None else query.with_only_columns(func.count()).order_by(None)
         self.count_cache = count_cache
-        self.rows = (
+        self.rows = CompiledSelect(
             query.order_by(*order)
             .limit(bindparam("page_limit", type_=Integer))
             .offset(bindparam("page_offset", type_=Integer))
@@ -99,8 +101,7 @@ class PagedQuery:
             total = cache.get(key, lambda _: conn.execute(self.count, params).scalar_one())
         if page.offset >= total:
             return [], total
-        rows = conn.execute(self.rows, {**params, "page_limit": page.limit, "page_offset": page.offset})
-        return list(rows.mappings().all()), total
+        return self.rows.all(conn, {**params, "page_limit": page.limit, "page_offset": page.offset}), total
 
 
 _COUNT_CACHES: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sandbox.apis.immigraflow import tables as t
 from sandbox.engine.errors import ApiError, ErrorDetail, ErrorKind, not_found
 from sandbox.engine.pagination import PagedQuery, PageRequest, fetch_page
+from sandbox.engine.statements import CompiledSelect
 
 Row = Mapping[str, Any]
 
@@ -36,12 +37,14 @@ def _prepared(key: Hashable, build: Callable[[], Any]) -> Any:
 
 
 _PARTNER_BY_KEY = select(t.partners).where(t.partners.c.api_key == bindparam("api_key"))
-_PARTNER_BY_ID = select(t.partners).where(t.partners.c.id == bindparam("id"))
-_USER_BY_ID = select(t.users).where(t.users.c.id == bindparam("id"), t.users.c.partner_id == bindparam("partner_id"))
+_PARTNER_BY_ID = CompiledSelect(select(t.partners).where(t.partners.c.id == bindparam("id")))
+_USER_BY_ID = CompiledSelect(
+    select(t.users).where(t.users.c.id == bindparam("id"), t.users.c.partner_id == bindparam("partner_id"))
+)
 _USER_BY_EMAIL = select(t.users).where(
     t.users.c.partner_id == bindparam("partner_id"), func.lower(t.users.c.email) == bindparam("email")
 )
-_CASE_UPDATES = (
+_CASE_UPDATES = CompiledSelect(
     select(t.status_updates)
     .where(t.status_updates.c.case_id == bindparam("case_id"))
     .order_by(t.status_updates.c.id.desc())
@@ -70,8 +73,15 @@ _WEBHOOK_BY_ID = select(t.webhooks).where(
 )
 
 
+_ORDERS: dict[tuple[int, str], list[Any]] = {}
+
+
 def _order(sort: str | None, columns: Mapping[str, Any], default: str, id_column: Any) -> list[Any]:
+    """The ``ORDER BY`` clauses of a sort key (``-`` for descending), built once per key."""
     key = sort or default
+    cached = _ORDERS.get((id(columns), key))
+    if cached is not None:
+        return cached
     descending = key.startswith("-")
     column = columns.get(key.lstrip("-"))
     if column is None:
@@ -80,7 +90,8 @@ def _order(sort: str | None, columns: Mapping[str, Any], default: str, id_column
             f"unknown sort {sort!r}",
             [ErrorDetail("sort", f"expected one of {', '.join(sorted(columns))}, optionally prefixed by '-'")],
         )
-    return [column.desc(), id_column.desc()] if descending else [column.asc(), id_column.asc()]
+    order = [column.desc(), id_column.desc()] if descending else [column.asc(), id_column.asc()]
+    return _ORDERS.setdefault((id(columns), key), order)
 
 
 class Partners:
@@ -91,7 +102,7 @@ class Partners:
         return self.conn.execute(_PARTNER_BY_KEY, {"api_key": api_key}).mappings().first()
 
     def get(self, partner_id: int) -> Row:
-        row = self.conn.execute(_PARTNER_BY_ID, {"id": partner_id}).mappings().first()
+        row = _PARTNER_BY_ID.first(self.conn, {"id": partner_id})
         if row is None:
             raise not_found("partner")
         return row
@@ -107,7 +118,7 @@ class Users:
         self.partner_id = partner_id
 
     def get(self, user_id: int) -> Row:
-        row = self.conn.execute(_USER_BY_ID, {"id": user_id, "partner_id": self.partner_id}).mappings().first()
+        row = _USER_BY_ID.first(self.conn, {"id": user_id, "partner_id": self.partner_id})
         if row is None:
             raise not_found("user")
         return row
@@ -204,9 +215,9 @@ class Cases:
             )
             return query.where(t.cases.c.user_id == bindparam("user_id")) if user_id is not None else query
 
-        query = _prepared(("cases.resolve", column, user_id is not None), build)
+        query = _prepared(("cases.resolve", column, user_id is not None), lambda: CompiledSelect(build()))
         params = {"ref": value, "partner_id": self.partner_id, "user_id": user_id}
-        row = self.conn.execute(query, params).mappings().first()
+        row = query.first(self.conn, params)
         if row is None:
             raise not_found("case")
         return row
@@ -328,7 +339,7 @@ class Cases:
 
     def updates(self, case_id: int) -> list[Row]:
         """Every StatusUpdate of a case, newest first."""
-        return list(self.conn.execute(_CASE_UPDATES, {"case_id": case_id}).mappings().all())
+        return _CASE_UPDATES.all(self.conn, {"case_id": case_id})
 
     def latest_updates(self, case_ids: Sequence[int]) -> dict[int, Row]:
         """The newest StatusUpdate of each case (one query for a whole page)."""
