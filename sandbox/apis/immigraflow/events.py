@@ -42,22 +42,23 @@ def emit(conn: Connection, partner_id: int, event_type: str, data: Mapping[str, 
         return 0
     event = {"id": new_event_id(), "type": event_type, "created_at": at, "data": dict(data)}
     payload = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-    for hook in hooks:
-        conn.execute(
-            t.webhook_deliveries.insert().values(
-                delivery_id=new_delivery_id(),
-                partner_id=partner_id,
-                webhook_id=hook["id"],
-                url=hook["url"],
-                event_id=event["id"],
-                event_type=event_type,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                log=[],
-                created_at=at,
-                updated_at=at,
-            )
-        )
+    rows = [
+        {
+            "delivery_id": new_delivery_id(),
+            "partner_id": partner_id,
+            "webhook_id": hook["id"],
+            "url": hook["url"],
+            "event_id": event["id"],
+            "event_type": event_type,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "log": [],
+            "created_at": at,
+            "updated_at": at,
+        }
+        for hook in hooks
+    ]
+    conn.execute(t.webhook_deliveries.insert(), rows)
     return len(hooks)

@@ -73,17 +73,16 @@ class Outbox:
 
     def _put(self, *, channel: str, recipient: str, at: str, **fields: Any) -> str | None:
         error = delivery_error(channel, recipient)
-        self.conn.execute(
-            t.outbox.insert().values(
-                partner_id=self.partner_id,
-                channel=channel,
-                recipient=recipient,
-                delivery="failed" if error else "sent",
-                error=error,
-                created_at=at,
-                **fields,
-            )
-        )
+        row = {
+            "partner_id": self.partner_id,
+            "channel": channel,
+            "recipient": recipient,
+            "delivery": "failed" if error else "sent",
+            "error": error,
+            "created_at": at,
+            **fields,
+        }
+        self.conn.execute(t.outbox.insert(), row)
         return error
 
     def verification(self, user: Row, link: str, at: str) -> None:

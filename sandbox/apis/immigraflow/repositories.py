@@ -41,8 +41,10 @@ _PARTNER_BY_ID = CompiledSelect(select(t.partners).where(t.partners.c.id == bind
 _USER_BY_ID = CompiledSelect(
     select(t.users).where(t.users.c.id == bindparam("id"), t.users.c.partner_id == bindparam("partner_id"))
 )
-_USER_BY_EMAIL = select(t.users).where(
-    t.users.c.partner_id == bindparam("partner_id"), func.lower(t.users.c.email) == bindparam("email")
+_USER_BY_EMAIL = CompiledSelect(
+    select(t.users).where(
+        t.users.c.partner_id == bindparam("partner_id"), func.lower(t.users.c.email) == bindparam("email")
+    )
 )
 _CASE_UPDATES = CompiledSelect(
     select(t.status_updates)
@@ -65,14 +67,27 @@ _RECEIPT_TAKEN = select(t.cases.c.id).where(
     t.cases.c.user_id == bindparam("user_id"), t.cases.c.receipt_number == bindparam("receipt_number")
 )
 _FLOW_ID_TAKEN = select(t.cases.c.id).where(t.cases.c.user_case_id == bindparam("flow_id"))
-_ACTIVE_WEBHOOKS = select(t.webhooks).where(
-    t.webhooks.c.partner_id == bindparam("partner_id"), t.webhooks.c.active.is_(True)
+_ACTIVE_WEBHOOKS = CompiledSelect(
+    select(t.webhooks).where(t.webhooks.c.partner_id == bindparam("partner_id"), t.webhooks.c.active.is_(True))
 )
 _WEBHOOK_BY_ID = select(t.webhooks).where(
     and_(t.webhooks.c.id == bindparam("id"), t.webhooks.c.partner_id == bindparam("partner_id"))
 )
 
 
+_BY_ID: dict[str, Any] = {}
+
+
+def update_by_id(conn: Connection, table: Any, row_id: int, values: Mapping[str, Any]) -> None:
+    """``UPDATE table SET values WHERE id = row_id``: one statement per table, the values bound
+    (``.values(...)`` would build a new statement, and its cache key, on every call)."""
+    statement = _BY_ID.get(table.name)
+    if statement is None:
+        statement = _BY_ID[table.name] = table.update().where(table.c.id == bindparam("row_id_"))
+    conn.execute(statement, {**values, "row_id_": row_id})
+
+
+_STATUS_UPDATE_BY_ID = CompiledSelect(select(t.status_updates).where(t.status_updates.c.id == bindparam("id")))
 _ORDERS: dict[tuple[int, str], list[Any]] = {}
 
 
@@ -108,7 +123,7 @@ class Partners:
         return row
 
     def update(self, partner_id: int, values: Mapping[str, Any]) -> Row:
-        self.conn.execute(t.partners.update().where(t.partners.c.id == partner_id).values(**values))
+        update_by_id(self.conn, t.partners, partner_id, values)
         return self.get(partner_id)
 
 
@@ -136,7 +151,7 @@ class Users:
 
     def by_email(self, email: str) -> Row | None:
         params = {"partner_id": self.partner_id, "email": email.lower()}
-        return self.conn.execute(_USER_BY_EMAIL, params).mappings().first()
+        return _USER_BY_EMAIL.first(self.conn, params)
 
     def list(
         self, page: PageRequest, *, status: str | None = None, q: str | None = None, sort: str | None = None
@@ -181,7 +196,7 @@ class Users:
             self._check_email_free(values["email"], except_id=user_id)
         changed = {k: v for k, v in values.items() if k != "updated_at" and current[k] != v}
         if changed:
-            self.conn.execute(t.users.update().where(t.users.c.id == user_id).values(**values))
+            update_by_id(self.conn, t.users, user_id, values)
         return self.get(user_id)
 
     def delete(self, user_id: int) -> Row:
@@ -329,7 +344,7 @@ class Cases:
         return self.get(case_id)
 
     def update(self, case_id: int, values: Mapping[str, Any]) -> Row:
-        self.conn.execute(t.cases.update().where(t.cases.c.id == case_id).values(**values))
+        update_by_id(self.conn, t.cases, case_id, values)
         return self.get(case_id)
 
     def delete(self, case_id: int) -> None:
@@ -355,12 +370,11 @@ class Cases:
         return {case_id: count for case_id, count in rows}
 
     def add_update(self, case_id: int, status_key: str, body: Mapping[str, Any], timestamp: str) -> Row:
-        update_id = self.conn.execute(
-            t.status_updates.insert().values(
-                case_id=case_id, status_key=status_key, body=dict(body), timestamp=timestamp
-            )
-        ).inserted_primary_key[0]
-        return self.conn.execute(select(t.status_updates).where(t.status_updates.c.id == update_id)).mappings().one()
+        values = {"case_id": case_id, "status_key": status_key, "body": dict(body), "timestamp": timestamp}
+        update_id = self.conn.execute(t.status_updates.insert(), values).inserted_primary_key[0]
+        row = _STATUS_UPDATE_BY_ID.first(self.conn, {"id": update_id})
+        assert row is not None
+        return row
 
 
 class Webhooks:
@@ -379,18 +393,18 @@ class Webhooks:
         return fetch_page(self.conn, query, page, [t.webhooks.c.id.asc()])
 
     def subscribed(self, event_type: str) -> list[Row]:
-        rows = self.conn.execute(_ACTIVE_WEBHOOKS, {"partner_id": self.partner_id}).mappings()
+        rows = _ACTIVE_WEBHOOKS.all(self.conn, {"partner_id": self.partner_id})
         return [row for row in rows if event_type in row["events"]]
 
     def create(self, values: Mapping[str, Any]) -> Row:
         webhook_id = self.conn.execute(
-            t.webhooks.insert().values(partner_id=self.partner_id, **values)
+            t.webhooks.insert(), {**values, "partner_id": self.partner_id}
         ).inserted_primary_key[0]
         return self.get(webhook_id)
 
     def update(self, webhook_id: int, values: Mapping[str, Any]) -> Row:
         self.get(webhook_id)
-        self.conn.execute(t.webhooks.update().where(t.webhooks.c.id == webhook_id).values(**values))
+        update_by_id(self.conn, t.webhooks, webhook_id, values)
         return self.get(webhook_id)
 
     def delete(self, webhook_id: int) -> None:
