@@ -237,13 +237,18 @@ class RunContext:
             operation="verifyUserEmail",
         )
 
-    def login(self, partner: Partner, email: str, user_id: int) -> BearerUser:
+    def login_code(self, partner: Partner, email: str) -> str:
+        """A fresh login code for an active user, read from the sandbox outbox (newest message first)."""
         keyed = self.client(partner, key_only=True)
         expect(keyed.post("/v1/auth/login-code", json={"email": email}), 202, operation="requestLoginCode")
         messages = self.outbox(partner, "login_code", email)
         if not messages or not messages[0].get("code"):
             raise AssertionError(f"no login code for {email} in the sandbox outbox")
-        body = {"email": email, "code": messages[0]["code"]}
+        return str(messages[0]["code"])
+
+    def login(self, partner: Partner, email: str, user_id: int) -> BearerUser:
+        keyed = self.client(partner, key_only=True)
+        body = {"email": email, "code": self.login_code(partner, email)}
         data = expect(keyed.post("/v1/auth/verify-code", json=body), 200, operation="verifyLoginCode")
         user = BearerUser(token=data["access_token"], user_id=user_id, partner=partner, email=email)
         self.identities.add_bearer(user)

@@ -4,6 +4,10 @@ Each test sends a well-formed request about the run's own objects with bad or fo
 (none, a wrong secret, a key alone, another partner's key or keys, another user's bearer token) and
 expects what the spec says (401, or 404 for someone else's object), never data. A control request
 with the right credentials then proves the bad one was refused for its credentials alone.
+
+``verifyLoginCode`` is sent a fresh code of one of the run's users (read from the sandbox outbox)
+with bad credentials, another partner's key, or another user's email: it must be a 401 carrying no
+token, and the same code with the user's own email and the right key must then log in.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from contract_tests.api import exchange_of, expect
 from contract_tests.checks.envelope import envelope_problems
 from contract_tests.checks.failures import (
     AuthNotEnforced,
+    ContractFailure,
     CrossTenantLeak,
     CrossUserLeak,
     MissingEnvelope,
@@ -27,6 +32,7 @@ from contract_tests.checks.failures import (
 from contract_tests.context import RunContext
 from contract_tests.identities import BearerUser, bearer_headers, key_headers, partner_headers
 from contract_tests.pytest_plugin import contract_settings
+from contract_tests.resources import Created
 from contract_tests.spec import AuthKind, Operation, SpecIndex
 
 pytestmark = pytest.mark.contract_auth
@@ -60,6 +66,10 @@ class Scenario:
 
 def _has_path_object(op: Operation) -> bool:
     return "{" in op.path
+
+
+def _verifies_login_code(op: Operation) -> bool:
+    return op.operation_id == "verifyLoginCode"
 
 
 SCENARIOS = [
@@ -98,6 +108,9 @@ SCENARIOS = [
         lambda op: op.auth is AuthKind.PARTNER and not op.accepts_bearer,
         needs=("bearer",),
     ),
+    # A user's fresh login code, sent with another partner's key, or with another user's email.
+    Scenario("other-partner-code", 401, _verifies_login_code, needs=("second",), foreign=True),
+    Scenario("other-user-code", 401, _verifies_login_code, foreign=True),
 ]
 
 CASES = [
@@ -146,6 +159,7 @@ class Objects:
     def __init__(self, run: RunContext) -> None:
         self.run = run
         self._existing: dict[str, Any] | None = None
+        self._code_owner: Created | None = None
 
     def existing(self) -> dict[str, Any]:
         if self._existing is None:
@@ -230,6 +244,25 @@ class Objects:
         path = op.path.format(user_id=user_id, case_ref=case_ref, webhook_id=webhook_id)
         return Request(op.method.upper(), path, bodies.get(op.operation_id))
 
+    def login_code(self, op: Operation, scenario: Scenario, identities: Identities) -> tuple[Request, Request]:
+        """``verifyLoginCode`` with a fresh code of the run's own active user: (the scenario's request, its control).
+
+        The control is the user's own email and code; ``other-user-code`` sends that code with the
+        email of another active user of the same partner instead.
+        """
+        run = self.run
+        if self._code_owner is None:
+            self._code_owner = run.new_user(tag="auth-login-code", reserved=True)
+            run.verify_email(run.partner, self._code_owner.data["email"])
+        email = self._code_owner.data["email"]
+        code = run.login_code(run.partner, email)  # replaces any earlier code of the user
+        control = Request(op.method.upper(), op.path, {"email": email, "code": code})
+        if scenario.name == "other-user-code":
+            other_email = identities.other.email
+            assert other_email is not None and other_email != email
+            return Request(op.method.upper(), op.path, {"email": other_email, "code": code}), control
+        return control, control
+
 
 @pytest.fixture(scope="module")
 def objects(contract_run: RunContext) -> Objects:
@@ -263,6 +296,11 @@ def headers_for(scenario: Scenario, run: RunContext, identities: Identities) -> 
             return bearer_headers(identities.foreign.token)
         case "bearer-on-partner-route":
             return bearer_headers(identities.other.token)
+        case "other-partner-code":
+            assert run.second is not None
+            return key_headers(run.second)
+        case "other-user-code":
+            return key_headers(partner)
     raise AssertionError(scenario.name)
 
 
@@ -304,15 +342,18 @@ def test_credentials(
         pytest.skip("read-only mode: the request would be a write")
     if op.auth is AuthKind.BEARER and not run.target.controls:
         pytest.skip("the self-service delete needs a user logged in through the sandbox outbox")
-    if operation_id == "verifyLoginCode":
-        pytest.skip("verifying a login code needs a fresh code per attempt; covered by layers 2 and 3")
+    if operation_id == "verifyLoginCode" and not run.target.controls:
+        pytest.skip("verifying a login code needs a fresh code from the sandbox outbox, which the target lacks")
     # The object owner: the run's logged-in user (bearer scenarios, self-service delete) or a pool user.
     owner: BearerUser | None = None
     if op.auth is AuthKind.BEARER:
         owner = run.login_new_user(run.partner, tag="auth-self-delete")
     elif op.accepts_bearer and run.bearer is not None:
         owner = identities.owner
-    if run.writes:
+    control_request: Request | None = None
+    if operation_id == "verifyLoginCode":
+        request, control_request = objects.login_code(op, scenario, identities)
+    elif run.writes:
         pool = run.pool_user()
         assert pool is not None
         request = objects.request(op, owner.user_id if owner else pool.id)
@@ -333,18 +374,21 @@ def test_credentials(
                 exchange=exchange_of(response),
             )
         return
+    failure: type[ContractFailure] = AuthNotEnforced
+    if scenario.foreign:
+        failure = CrossUserLeak if scenario.name.startswith("other-user") else CrossTenantLeak
     if 200 <= status < 300:
-        failure = AuthNotEnforced
-        if scenario.foreign:
-            failure = (
-                CrossUserLeak
-                if "user-bearer" in scenario.name and "partner" not in scenario.name
-                else CrossTenantLeak
-            )
         raise failure(
             operation=op.label,
             message=f"Scenario: {scenario.name}\nReceived: {status}\nExpected: {scenario.status} (spec: "
             f"{', '.join(s for s in op.statuses if s in {'401', '404'})})",
+            exchange=exchange_of(response),
+        )
+    if operation_id == "verifyLoginCode" and "access_token" in response.text:
+        raise failure(
+            operation=op.label,
+            message=f"Scenario: {scenario.name}\nReceived: {status} with an access_token in the body\n"
+            "Expected: no token",
             exchange=exchange_of(response),
         )
     if status != scenario.status:
@@ -359,7 +403,7 @@ def test_credentials(
     if problems:
         raise MissingEnvelope(operation=op.label, message="; ".join(problems), exchange=exchange_of(response))
     # Control: the same request with the right credentials is not refused, and the object exists.
-    control = request.send(run, control_headers(op, scenario, run, owner))
+    control = (control_request or request).send(run, control_headers(op, scenario, run, owner))
     if control.status_code in (401, 403, 404) or control.status_code >= 500:
         raise WrongAuthStatus(
             operation=op.label,
@@ -367,3 +411,18 @@ def test_credentials(
             "the scenario proves nothing",
             exchange=exchange_of(control),
         )
+    if operation_id == "verifyLoginCode":
+        # The code was valid: the user's own email and the right key log in with it.
+        data = expect(
+            control,
+            200,
+            operation=op.label,
+            failure=WrongAuthStatus,
+            why="the user's own fresh code with the right key logs in; otherwise the scenario proves nothing",
+        )
+        if not isinstance(data, dict) or not data.get("access_token"):
+            raise WrongAuthStatus(
+                operation=op.label,
+                message="control request answered 200 without an access_token",
+                exchange=exchange_of(control),
+            )
