@@ -82,7 +82,7 @@ class _Compiled:
         processors = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
         ]
-        self._processors = [(i, p) for i, p in enumerate(processors) if p is not None]
+        self._processors = [(key, p) for key, p in zip(self.keys, processors, strict=True) if p is not None]
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         out = []
@@ -92,9 +92,7 @@ class _Compiled:
         return tuple(out)
 
     def row(self, raw: tuple[Any, ...]) -> dict[str, Any]:
-        if not self._processors:
-            return dict(zip(self.keys, raw, strict=True))
-        values = list(raw)
-        for i, process in self._processors:
-            values[i] = process(values[i])
-        return dict(zip(self.keys, values, strict=True))
+        row = dict(zip(self.keys, raw, strict=True))
+        for key, process in self._processors:
+            row[key] = process(row[key])
+        return row
