@@ -23,7 +23,7 @@ from sandbox.controls.plugin import ControlsApi
 from sandbox.controls.request_log import RequestLog, RequestLogMiddleware
 from sandbox.engine.application import build_app
 from sandbox.engine.clock import Clock
-from sandbox.engine.database import open_database
+from sandbox.engine.database import checkpointing, open_database
 from sandbox.engine.spec import SpecIndex, load_spec
 from sandbox.engine.tables import metadata as engine_metadata
 from sandbox.settings import SandboxSettings
@@ -67,6 +67,7 @@ def create_app(settings: SandboxSettings | None = None) -> connexion.AsyncApp:
     async def lifespan(app: Any) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             await stack.enter_async_context(log.flushing())
+            await stack.enter_async_context(checkpointing(db))
             if settings.background:
                 await stack.enter_async_context(BackgroundWorker(rt, settings.tick_seconds))
             yield
