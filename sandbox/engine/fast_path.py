@@ -48,6 +48,7 @@ _CALL = "sandbox_fast_path_call"  # handler arguments, from the checks to the en
 _MISSING = object()
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 _BOOLEANS = {"true": True, "false": False}
+_ENCODER = JSONEncoder()  # Connexion's encoder (dates, decimals, UUIDs), built once
 _JSON_MIME = re.compile(r"^application/(?:[a-z0-9.+-]+\+)?json$")
 
 
@@ -331,7 +332,7 @@ class CompiledOperation:
                 "the handler response did not specify which one to return."
             )
         serialized = data is not None and not isinstance(data, (str, bytes)) and _is_json(content_type)
-        content = json.dumps(data, cls=JSONEncoder) + "\n" if serialized else data
+        content = _ENCODER.encode(data) + "\n" if serialized else data
         response = Response(
             content, status_code=status or (204 if content is None else 200), headers=headers, media_type=content_type
         )
