@@ -44,6 +44,20 @@ def build_pytest_args(
     return [*args, *extra]
 
 
+UNREACHABLE = 1  # like a failed run: the deployment cannot be shown to honour the contract
+
+
+def unreachable(base_url: str, timeout: float = 10.0) -> str | None:
+    """Why ``base_url`` cannot be reached at all (any HTTP answer counts as reachable), or ``None``."""
+    import httpx
+
+    try:
+        httpx.get(base_url, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Contract tests for the ImmigraFlow partner API: verify any implementation of the spec."""
@@ -157,6 +171,11 @@ def run(
         + (f" | rate limit {settings.rate_limit:g}/s" if settings.rate_limit else ""),
         err=True,
     )
+    if settings.base_url:
+        problem = unreachable(settings.base_url)
+        if problem:
+            click.echo(f"immigraflow-contract: cannot reach {settings.base_url}: {problem}", err=True)
+            sys.exit(UNREACHABLE)
     extra = (*(("-k", keyword) if keyword else ()), *pytest_args)
     with tempfile.TemporaryDirectory(prefix="immigraflow-contract-") as directory:
         # An empty ini file: the caller's own pytest configuration (addopts, plugins) stays out of the run.

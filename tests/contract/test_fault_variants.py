@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from fixtures.partners import DEMO_PARTNERS
 from tests.contract.variants import Mutation, VariantServer, rewrite_json
+from tests.support.server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -173,3 +175,40 @@ def test_bad_webhook_signature(sandbox: VariantServer, tmp_path: Path, monkeypat
     )
     run = run_suite(sandbox, tmp_path, "--layer", "webhooks")
     assert_caught(run, "InvalidSignature")
+
+
+def test_no_false_alarms_against_a_target_without_the_sandbox_controls(sandbox: VariantServer, tmp_path: Path) -> None:
+    """A real deployment has no /_sandbox: with a given bearer token, what needs the outbox is skipped."""
+    acme = DEMO_PARTNERS[0]
+    keys = {"X-API-KEY": acme["api_key"], "X-API-SECRET": acme["api_secret"]}
+    with httpx.Client(base_url=sandbox.url, headers=keys, timeout=10) as client:
+        email = "no.controls@example.com"
+        user = client.post("/v1/client/users", json={"email": email, "name": "No Controls"}).json()["user"]
+        link = client.get("/_sandbox/outbox", params={"kind": "verification", "recipient": email}).json()
+        client.get("/v1/users/verify-email", params={"token": link["messages"][0]["link"].split("token=")[1]})
+        key_only = {"X-API-KEY": acme["api_key"]}
+        client.post("/v1/auth/login-code", json={"email": email}, headers=key_only)
+        code = client.get("/_sandbox/outbox", params={"kind": "login_code", "recipient": email}).json()
+        token = client.post(
+            "/v1/auth/verify-code", json={"email": email, "code": code["messages"][0]["code"]}, headers=key_only
+        ).json()["access_token"]
+    sandbox.mutator.mutation = Mutation("GET", r"/_sandbox/.*", response=lambda status, body: (404, b"{}"))
+    run = run_suite(
+        sandbox, tmp_path, "--layer", "auth", "--bearer-token", token, "--bearer-user-id", str(user["id"]),
+        "-k", "other-user-bearer or other-partner-user-bearer or bearer-on-partner-route",
+    )  # fmt: skip
+    assert run.code == 0, run.explain()
+    assert "a second end user's token needs a login through the sandbox outbox" in run.output, run.explain()
+    assert run.rules == [], run.explain()
+
+
+def test_an_unreachable_target_fails_at_once_with_one_message(tmp_path: Path) -> None:
+    acme = DEMO_PARTNERS[0]
+    command = [
+        sys.executable, "-m", "contract_tests.cli", "run", "--base-url", f"http://127.0.0.1:{free_port()}",
+        "--api-key", acme["api_key"], "--api-secret", acme["api_secret"], "--profile", "smoke",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "cannot reach http://127.0.0.1:" in done.stderr and "Connection refused" in done.stderr, done.stderr
+    assert "passed" not in done.stdout + done.stderr
