@@ -74,12 +74,11 @@ def main() -> None:
 @click.option(
     "--profile",
     type=click.Choice([p.value for p in Profile]),
-    default=Profile.STANDARD.value,
-    show_default=True,
-    help="How much to generate: smoke (<1 min), standard, deep.",
+    default=None,
+    help="How much to generate: smoke (<1 min), standard, deep (default: IMMIGRAFLOW_CONTRACT_PROFILE or standard).",
 )
 @click.option(
-    "--seed", type=int, help="Seed for reproducible generation (default: random, printed at the end)."
+    "--seed", type=int, help="Seed for reproducible generation (default: random, printed on the first line)."
 )
 @click.option(
     "--layer",
