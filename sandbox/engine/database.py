@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -73,20 +74,29 @@ def checkpoint(db: Engine) -> tuple[int, int, int] | None:
 
 @contextlib.asynccontextmanager
 async def checkpointing(db: Engine, every: float = 0.5) -> AsyncIterator[None]:
-    """Checkpoint the WAL from a worker thread every ``every`` seconds while the app runs."""
+    """Checkpoint the WAL from a thread of its own every ``every`` seconds while the app runs.
 
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await asyncio.to_thread(checkpoint, db)
-            except sqlite3.Error as exc:  # e.g. the file went away under a reset; try again later
-                logger.warning("WAL checkpoint failed: %s", exc)
+    A dedicated thread with one connection, stopped and joined on exit (not the loop's executor),
+    so no checkpoint is still running when the app, and possibly the interpreter, shuts down.
+    """
+    path = db.url.database
+    if not path or path == MEMORY:
+        yield
+        return
+    stop = threading.Event()
 
-    task = asyncio.create_task(loop(), name="sandbox-wal-checkpoint")
+    def run() -> None:
+        with contextlib.closing(sqlite3.connect(path, timeout=15, isolation_level=None)) as conn:
+            while not stop.wait(every):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # e.g. busy under a reset: try again next time
+                    logger.warning("WAL checkpoint failed: %s", exc)
+
+    thread = threading.Thread(target=run, name="sandbox-wal-checkpoint", daemon=True)
+    thread.start()
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()
+        await asyncio.to_thread(thread.join)

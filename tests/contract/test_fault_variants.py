@@ -212,3 +212,18 @@ def test_an_unreachable_target_fails_at_once_with_one_message(tmp_path: Path) ->
     assert done.returncode == 1, done.stderr
     assert "cannot reach http://127.0.0.1:" in done.stderr and "Connection refused" in done.stderr, done.stderr
     assert "passed" not in done.stdout + done.stderr
+
+
+def test_standard_profile_passes_against_the_in_process_sandbox(tmp_path: Path) -> None:
+    """What an integrator runs first (`immigraflow-contract run`, no URL): every layer, zero failures."""
+    report, junit = tmp_path / "report.md", tmp_path / "junit.xml"
+    command = [
+        sys.executable, "-m", "contract_tests.cli", "run", "--profile", "standard", "--seed", "7",
+        "--report", str(report), "--junit-xml", str(junit),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-6000:]
+    summary = re.search(r"tests: (\d+) passed, (\d+) failed, (\d+) errors", output)
+    assert summary is not None and int(summary.group(1)) > 400 and summary.group(2, 3) == ("0", "0"), output[-3000:]
+    assert "## Coverage: documented status codes observed" in report.read_text(encoding="utf-8") and junit.exists()

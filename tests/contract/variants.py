@@ -117,7 +117,10 @@ class VariantServer:
             settings, domain=dataclasses.replace(settings.domain, public_base_url=self.url, webhook_first_retry=0.2)
         )
         self.mutator = Mutator(create_app(settings))
-        config = uvicorn.Config(self.mutator, host="127.0.0.1", port=self.port, log_level="error", lifespan="on")
+        # The asyncio loop: uvloop run in a non-main thread can crash the interpreter at exit.
+        config = uvicorn.Config(
+            self.mutator, host="127.0.0.1", port=self.port, log_level="error", lifespan="on", loop="asyncio"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -33,7 +33,10 @@ class RunningSandbox:
             settings, domain=dataclasses.replace(settings.domain, public_base_url=self.url)
         )
         self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        # The asyncio loop: uvloop run in a non-main thread can crash the interpreter at exit.
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", loop="asyncio"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=f"sandbox-{port}", daemon=True)
 
