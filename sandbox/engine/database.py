@@ -76,7 +76,7 @@ def checkpoint(db: Engine) -> tuple[int, int, int] | None:
 async def checkpointing(db: Engine, every: float = 0.5) -> AsyncIterator[None]:
     """Checkpoint the WAL from a thread of its own every ``every`` seconds while the app runs.
 
-    A dedicated thread with one connection, stopped and joined on exit (not the loop's executor),
+    A dedicated thread, stopped and joined on exit (not the loop's executor),
     so no checkpoint is still running when the app, and possibly the interpreter, shuts down.
     """
     path = db.url.database
@@ -86,12 +86,11 @@ async def checkpointing(db: Engine, every: float = 0.5) -> AsyncIterator[None]:
     stop = threading.Event()
 
     def run() -> None:
-        with contextlib.closing(sqlite3.connect(path, timeout=15, isolation_level=None)) as conn:
-            while not stop.wait(every):
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error as exc:  # e.g. busy under a reset: try again next time
-                    logger.warning("WAL checkpoint failed: %s", exc)
+        while not stop.wait(every):
+            try:
+                checkpoint(db)
+            except sqlite3.Error as exc:  # e.g. busy under a reset: try again next time
+                logger.warning("WAL checkpoint failed: %s", exc)
 
     thread = threading.Thread(target=run, name="sandbox-wal-checkpoint", daemon=True)
     thread.start()

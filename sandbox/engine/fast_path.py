@@ -35,11 +35,12 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.utils import inspect_function_arguments, is_nullable
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.engine.request_context import read_body
 from sandbox.engine.security import Authenticator
 from sandbox.engine.spec import HTTP_METHODS
-from sandbox.engine.validation import compiled, fast_parameter_validator, schema_errors
+from sandbox.engine.validation import compiled, fast_parameter_validator, reject_response_body
 
 ROUTING = "connexion_routing"  # the scope extensions Connexion's routing and security fill in
 CONTEXT = "connexion_context"
@@ -371,9 +372,7 @@ class CompiledOperation:
             if data is None and rule is not None and rule.nullable:
                 return
             if not validator.is_valid(data):
-                details = schema_errors(validator, data, limit=3)
-                message = "; ".join(f"{d.field}: {d.issue}" for d in details)
-                raise NonConformingResponseBody(detail=f"Response body does not conform to the spec: {message}")
+                reject_response_body(validator, data)
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -489,8 +488,8 @@ class FastPath:
             await self.app(scope, receive, send)
             return
         if operation.body is not None:
-            raw, receive = await _read_body(receive)
-            body = operation.parse_body(headers, raw)
+            raw, receive = await read_body(receive)  # the size limit was enforced outside
+            body = operation.parse_body(headers, raw or b"")
             if body is _MISSING:
                 await self.app(scope, receive, send)
                 return
@@ -513,22 +512,3 @@ class FastPath:
         operation, kwargs = scope["extensions"].pop(_CALL)
         response = operation.response(await operation.call(kwargs))
         await response(scope, receive, send)
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole request body, and a ``receive`` that replays it for whoever reads it next."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    raw = b"".join(chunks)
-    replay: list[Message] = [{"type": "http.request", "body": raw, "more_body": False}]
-
-    async def replay_receive() -> Message:
-        return replay.pop() if replay else await receive()
-
-    return raw, replay_receive

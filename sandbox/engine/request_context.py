@@ -26,6 +26,29 @@ def new_request_id() -> str:
     return f"req_{_PROCESS_PREFIX}{next(_sequence) & 0xFFFFFFFFFFFF:012x}"
 
 
+async def read_body(receive: Receive, limit: int | None = None) -> tuple[bytes | None, Receive]:
+    """The whole request body (``None`` once it passes ``limit`` bytes), and a ``receive`` that
+    replays it to whoever reads the request next."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if limit is not None and size > limit:
+            return None, receive
+        if not message.get("more_body", False):
+            break
+    replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def replay_receive() -> Message:
+        return replay.pop() if replay else await receive()
+
+    return replay[0]["body"], replay_receive
+
+
 class RequestContextMiddleware:
     """Assigns ``request_id`` (echoing a sane ``X-Request-Id``), caps body size at ``max_body`` bytes."""
 
@@ -53,25 +76,10 @@ class RequestContextMiddleware:
 
         if declared is None and scope.get("method") in ("POST", "PUT", "PATCH"):
             # Chunked upload without a length: buffer it (up to the cap) and replay it whole.
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    break
-                chunks.append(message.get("body", b""))
-                size += len(chunks[-1])
-                if size > self.max_body:
-                    await self._too_large(send, request_id)
-                    return
-                if not message.get("more_body", False):
-                    break
-            replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
-
-            async def replay_receive() -> Message:
-                return replay.pop() if replay else await receive()
-
-            receive = replay_receive
+            raw, receive = await read_body(receive, self.max_body)
+            if raw is None:
+                await self._too_large(send, request_id)
+                return
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

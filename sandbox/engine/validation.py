@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 import jsonschema_rs
 from connexion.datastructures import MediaTypeDict
@@ -55,6 +55,13 @@ def schema_errors(validator: jsonschema_rs.Validator, instance: Any, limit: int 
     return details
 
 
+def reject_response_body(validator: jsonschema_rs.Validator, body: Any) -> NoReturn:
+    """Refuse a response body that breaks its schema: logged (it is the server's bug), then a 500."""
+    message = "; ".join(f"{d.field}: {d.issue}" for d in schema_errors(validator, body, limit=3))
+    logger.error("response does not conform to the spec: %s", message)
+    raise NonConformingResponseBody(detail=f"Response body does not conform to the spec: {message}")
+
+
 class BodyValidationProblem(BadRequestProblem):
     """A request body that breaks its schema, with one detail per violation."""
 
@@ -95,10 +102,7 @@ class CompiledJSONResponseBodyValidator(JSONResponseBodyValidator):
     def _validate(self, body: Any) -> None:
         validator = compiled(self._schema)
         if not validator.is_valid(body):
-            details = schema_errors(validator, body, limit=3)
-            message = "; ".join(f"{d.field}: {d.issue}" for d in details)
-            logger.error("response does not conform to the spec: %s", message)
-            raise NonConformingResponseBody(detail=f"Response body does not conform to the spec: {message}")
+            reject_response_body(validator, body)
 
 
 class CompiledTextResponseBodyValidator(TextResponseBodyValidator):

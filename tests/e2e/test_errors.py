@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.clients import new_user
+from tests.support.clients import new_user, unique_email
 
 pytestmark = pytest.mark.e2e
 
@@ -73,6 +75,23 @@ def test_malformed_path_parameters(acme: httpx.Client) -> None:
 def test_oversize_body(acme: httpx.Client) -> None:
     big = b'{"email": "a@example.com", "name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     assert_envelope(acme.post("/v1/users", content=big, headers={"Content-Type": "application/json"}), 413)
+
+
+def test_chunked_bodies_are_capped_and_otherwise_served_whole(acme: httpx.Client) -> None:
+    """Without a Content-Length the body is buffered up to the cap, then replayed to the handler."""
+
+    def chunks(body: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+        yield from (body[i : i + size] for i in range(0, len(body), size))
+
+    json_headers = {"Content-Type": "application/json"}
+    big = b'{"email": "a@example.com", "name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    assert_envelope(acme.post("/v1/users", content=chunks(big), headers=json_headers), 413)
+    email = unique_email("chunked")
+    created = acme.post(
+        "/v1/users", content=chunks(json.dumps({"email": email, "name": "C"}).encode(), 8), headers=json_headers
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["user"]["email"] == email
 
 
 def test_missing_and_wrong_credentials(anonymous: httpx.Client, acme: httpx.Client) -> None:
