@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from fixtures.partners import DEMO_PARTNERS
 from tests.contract.variants import Mutation, VariantServer, rewrite_json
+from tests.support.clients import log_in
 from tests.support.server import free_port
 
 pytestmark = pytest.mark.slow
@@ -184,14 +185,7 @@ def test_no_false_alarms_against_a_target_without_the_sandbox_controls(sandbox: 
     with httpx.Client(base_url=sandbox.url, headers=keys, timeout=10) as client:
         email = "no.controls@example.com"
         user = client.post("/v1/client/users", json={"email": email, "name": "No Controls"}).json()["user"]
-        link = client.get("/_sandbox/outbox", params={"kind": "verification", "recipient": email}).json()
-        client.get("/v1/users/verify-email", params={"token": link["messages"][0]["link"].split("token=")[1]})
-        key_only = {"X-API-KEY": acme["api_key"]}
-        client.post("/v1/auth/login-code", json={"email": email}, headers=key_only)
-        code = client.get("/_sandbox/outbox", params={"kind": "login_code", "recipient": email}).json()
-        token = client.post(
-            "/v1/auth/verify-code", json={"email": email, "code": code["messages"][0]["code"]}, headers=key_only
-        ).json()["access_token"]
+        token = log_in(client, email)
     sandbox.mutator.mutation = Mutation("GET", r"/_sandbox/.*", response=lambda status, body: (404, b"{}"))
     run = run_suite(
         sandbox, tmp_path, "--layer", "auth", "--bearer-token", token, "--bearer-user-id", str(user["id"]),

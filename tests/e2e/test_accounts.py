@@ -5,20 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.clients import new_user
+from tests.support.clients import activate, latest, new_user
 
 pytestmark = pytest.mark.e2e
-
-
-def latest(client: httpx.Client, kind: str, recipient: str) -> dict[str, str]:
-    messages = client.get("/_sandbox/outbox", params={"kind": kind, "recipient": recipient}).json()["messages"]
-    assert messages, f"no {kind} message for {recipient}"
-    return messages[0]
-
-
-def activate(client: httpx.Client, email: str) -> None:
-    link = latest(client, "verification", email)["link"]
-    assert client.get("/v1/users/verify-email", params={"token": link.split("token=")[1]}).status_code == 200
 
 
 def test_resend_replaces_the_link_and_preflights_allow_browsers(acme: httpx.Client, anonymous: httpx.Client) -> None:

@@ -21,6 +21,7 @@ from fixtures.partners import DEMO_PARTNERS
 from sandbox.apis.immigraflow.plugin import ImmigraFlowApi
 from sandbox.engine.fast_path import compile_operations
 from sandbox.engine.spec import load_spec
+from tests.support.clients import log_in
 from tests.support.server import RunningSandbox, start_sandbox
 
 ACME = {"X-API-KEY": DEMO_PARTNERS[0]["api_key"], "X-API-SECRET": DEMO_PARTNERS[0]["api_secret"]}
@@ -62,23 +63,6 @@ def answer(response: httpx.Response, base_url: str) -> dict[str, Any]:
         body = response.text
     headers = {name: response.headers.get(name, "").replace(base_url, "<sandbox>") for name in COMPARED_HEADERS}
     return {"status": response.status_code, "headers": headers, "body": body}
-
-
-def bearer(client: httpx.Client, email: str) -> dict[str, str]:
-    """Verify the user's email, then log in with a code from the outbox."""
-
-    def latest(kind: str) -> dict[str, Any]:
-        query = {"kind": kind, "recipient": email}
-        return client.get("/_sandbox/outbox", params=query, headers=ACME).json()["messages"][0]
-
-    link = latest("verification")["link"]
-    assert client.get("/v1/users/verify-email", params={"token": link.split("token=")[1]}).status_code == 200
-    key_only = {"X-API-KEY": ACME["X-API-KEY"]}
-    assert client.post("/v1/auth/login-code", json={"email": email}, headers=key_only).status_code == 202
-    code = latest("login_code")["code"]
-    verified = client.post("/v1/auth/verify-code", json={"email": email, "code": code}, headers=key_only)
-    assert verified.status_code == 200, verified.text
-    return {"Authorization": f"Bearer {verified.json()['access_token']}"}
 
 
 def requests_for(client: httpx.Client) -> Iterator[Request]:
@@ -144,7 +128,8 @@ def requests_for(client: httpx.Client) -> Iterator[Request]:
     yield "GET", "/v1/client/cases/FLOW0000000", {}
     yield "GET", f"/v1/client/cases/{case['user_case_id']}", {"headers": GLOBEX, "auth": False}
     # The end user's own view, with a bearer token (and a partner key that is not theirs).
-    token = bearer(client, "fast.path@example.com")
+    with httpx.Client(base_url=str(client.base_url), headers=ACME, timeout=10) as partner:
+        token = {"Authorization": f"Bearer {log_in(partner, 'fast.path@example.com')}"}
     yield "GET", f"/v1/users/{user_id}/cases", {"headers": {**token, "X-API-KEY": ACME["X-API-KEY"]}, "auth": False}
     yield "GET", f"/v1/users/{user_id}/cases", {"headers": token, "auth": False}
     yield "GET", f"/v1/users/{user_id}", {"headers": {"Authorization": "Bearer nope"}, "auth": False}

@@ -31,6 +31,30 @@ def new_user(client: httpx.Client, **fields: Any) -> dict[str, Any]:
     return response.json()["user"]
 
 
+def latest(client: httpx.Client, kind: str, recipient: str) -> dict[str, str]:
+    """The newest outbox message of a kind to a recipient (the client carries partner keys)."""
+    messages = client.get("/_sandbox/outbox", params={"kind": kind, "recipient": recipient}).json()["messages"]
+    assert messages, f"no {kind} message for {recipient}"
+    return messages[0]
+
+
+def activate(client: httpx.Client, email: str) -> None:
+    """Follow the user's verification link, as the end user would."""
+    link = latest(client, "verification", email)["link"]
+    assert client.get("/v1/users/verify-email", params={"token": link.split("token=")[1]}).status_code == 200
+
+
+def log_in(client: httpx.Client, email: str) -> str:
+    """Activate the user, request a login code, exchange it: the end user's bearer token."""
+    activate(client, email)
+    key_only = {"X-API-KEY": client.headers["X-API-KEY"]}
+    assert client.post("/v1/auth/login-code", json={"email": email}, headers=key_only).status_code == 202
+    code = latest(client, "login_code", email)["code"]
+    verified = client.post("/v1/auth/verify-code", json={"email": email, "code": code}, headers=key_only)
+    assert verified.status_code == 200, verified.text
+    return str(verified.json()["access_token"])
+
+
 @pytest.fixture
 def acme(sandbox_server: RunningSandbox) -> Iterator[httpx.Client]:
     with sandbox_server.client(headers=partner_headers(0)) as client:
