@@ -130,7 +130,7 @@ class ResponseRule:
     """What Connexion's response validation checks for one status code."""
 
     required_headers: frozenset[str]
-    schemas: Mapping[str, dict[str, Any]]  # mime type → schema
+    validators: Mapping[str, jsonschema_rs.Validator]  # mime type → its compiled schema
     nullable: bool = False
 
 
@@ -233,7 +233,7 @@ class CompiledOperation:
                 raise NotCompilable(f"response {status} content {sorted(content)}")
             rules[str(status)] = ResponseRule(
                 frozenset(name.lower() for name, h in response.get("headers", {}).items() if h.get("required")),
-                {mime: media.get("schema", {}) for mime, media in content.items()},
+                {mime: compiled(media.get("schema", {})) for mime, media in content.items()},
                 is_nullable(response),
             )
         return rules
@@ -359,7 +359,9 @@ class CompiledOperation:
                 )
         if not _is_json(mime):
             return
-        validator = compiled(rule.schemas.get(mime, {}) if rule else {})
+        validator = rule.validators.get(mime) if rule else None
+        if validator is None:
+            validator = compiled({})
         try:
             valid = validator.is_valid(data) if data is not _MISSING else False
         except (ValueError, TypeError, OverflowError):  # values the JSON encoder converts (dates, decimals…)

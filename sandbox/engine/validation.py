@@ -32,10 +32,17 @@ logger = logging.getLogger(__name__)
 # Keyed by id() of the operation's schema dict; the dict is kept alive beside its validator, so
 # an id is never reused while its entry exists.
 _COMPILED: dict[int, tuple[Any, jsonschema_rs.Validator]] = {}
+_EMPTY_SCHEMA: dict[str, Any] = {}
 
 
 def compiled(schema: dict[str, Any]) -> jsonschema_rs.Validator:
-    """The compiled validator for an OpenAPI 3.0 schema object, built once per schema."""
+    """The compiled validator for an OpenAPI 3.0 schema object, built once per schema.
+
+    An empty schema (Connexion hands a fresh ``{}`` for every response without one) maps to one
+    shared validator, so such responses neither compile nor grow the cache per request.
+    """
+    if not schema:
+        schema = _EMPTY_SCHEMA
     entry = _COMPILED.get(id(schema))
     if entry is None or entry[0] is not schema:
         validator = jsonschema_rs.Draft4Validator(to_json_schema(schema), validate_formats=True)

@@ -19,9 +19,10 @@ from connexion.middleware.request_validation import RequestValidationOperation
 
 from fixtures.partners import DEMO_PARTNERS
 from sandbox.apis.immigraflow.plugin import ImmigraFlowApi
+from sandbox.engine import validation
 from sandbox.engine.fast_path import compile_operations
 from sandbox.engine.spec import load_spec
-from tests.support.clients import log_in
+from tests.support.clients import log_in, unique_email
 from tests.support.server import RunningSandbox, start_sandbox
 
 ACME = {"X-API-KEY": DEMO_PARTNERS[0]["api_key"], "X-API-SECRET": DEMO_PARTNERS[0]["api_secret"]}
@@ -235,3 +236,21 @@ def test_faults_apply_on_the_fast_path(servers: tuple[RunningSandbox, RunningSan
         finally:
             client.delete(f"/_sandbox/faults/{fault.json()['id']}")
         assert client.get("/v1/client/users").status_code == 200
+
+
+def create_and_delete(client: httpx.Client, count: int) -> None:
+    for _ in range(count):
+        user = client.post("/v1/client/users", json={"email": unique_email("no.schema"), "name": "N"}).json()["user"]
+        assert client.delete(f"/v1/client/users/{user['id']}").status_code == 204
+
+
+def test_responses_without_a_schema_compile_nothing_per_request(
+    servers: tuple[RunningSandbox, RunningSandbox],
+) -> None:
+    """A 204 (JSON content type, no schema) once compiled a validator per request, on both paths."""
+    for server in servers:
+        with server.client(headers=ACME) as client:
+            create_and_delete(client, 2)  # every schema these operations use, compiled once
+            before = len(validation._COMPILED)
+            create_and_delete(client, 20)
+            assert len(validation._COMPILED) == before, server.settings.fast_path
