@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.engine.envelope import JSON, REQUEST_ID_KEY, envelope_bytes
 from sandbox.engine.errors import ErrorKind
+from sandbox.engine.versions import one_snapshot_per_request
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -50,7 +51,8 @@ async def read_body(receive: Receive, limit: int | None = None) -> tuple[bytes |
 
 
 class RequestContextMiddleware:
-    """Assigns ``request_id`` (echoing a sane ``X-Request-Id``), caps body size at ``max_body`` bytes."""
+    """Assigns ``request_id`` (echoing a sane ``X-Request-Id``), caps body size at ``max_body`` bytes,
+    and makes the request read the tables' change counters once (``engine/versions.py``)."""
 
     def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
         self.app = app
@@ -86,7 +88,8 @@ class RequestContextMiddleware:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", raw_id)]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        with one_snapshot_per_request():
+            await self.app(scope, receive, send_with_id)
 
     async def _too_large(self, send: Send, request_id: str) -> None:
         body = envelope_bytes(

@@ -10,6 +10,11 @@ no SQLAlchemy) before each lookup and reloads when it changed, so a committed wr
 the very next request of every worker — the trade-off is one indexed primary-key read per lookup
 instead of zero, which is what keeps multi-worker sandboxes correct without a TTL.
 
+Within one request the counters are read once: :func:`one_snapshot_per_request` (entered by the
+request-context middleware) makes every cache of the request share a single read of all counters,
+taken at its first lookup and retaken after any commit of this process, so the request still sees
+its own writes and the next request sees everyone's.
+
 The new value is random, not ``version + 1``: with ``:memory:`` databases all threads share one
 connection and may read a bump that is later rolled back; a random value makes a later, different
 commit never look like the state a cache already holds.
@@ -17,13 +22,15 @@ commit never look like the state a cache already holds.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from sandbox.engine.tables import change_versions as versions_table
 
@@ -31,6 +38,24 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 _OPERATIONS = ("INSERT", "UPDATE", "DELETE")
+
+# The counters read during the current request: ``ChangeVersions → (commits seen, counters)``.
+_SNAPSHOT: ContextVar[dict[ChangeVersions, tuple[int, dict[str, int]]] | None] = ContextVar(
+    "sandbox_versions_snapshot", default=None
+)
+
+
+@contextlib.contextmanager
+def one_snapshot_per_request() -> Iterator[None]:
+    """Within this block (one request), caches share one read of the change counters.
+
+    Threads the request hands work to (``run_in_threadpool`` copies the context) share it too.
+    """
+    token = _SNAPSHOT.set({})
+    try:
+        yield
+    finally:
+        _SNAPSHOT.reset(token)
 
 
 class ChangeVersions:
@@ -44,6 +69,11 @@ class ChangeVersions:
         self._memory = database in (None, "", ":memory:")
         self._path = None if self._memory else database
         self._shared: Any = None
+        self._commits = 0  # commits of this process on ``db``: a snapshot taken before one is stale
+        event.listen(db, "commit", self._committed)
+
+    def _committed(self, _conn: Any) -> None:
+        self._commits += 1
 
     def watch(self, table: str) -> None:
         """Install the triggers bumping ``table``'s counter (idempotent, safe with several workers)."""
@@ -81,9 +111,19 @@ class ChangeVersions:
         return conn
 
     def current(self, table: str) -> int:
-        """The counter of a watched table as committed now (autocommit read: never a stale snapshot)."""
-        row = self._connection().execute("SELECT version FROM sandbox_versions WHERE name = ?", (table,)).fetchone()
-        return row[0] if row else 0
+        """The counter of a watched table as committed now (autocommit read: never a stale snapshot),
+        or as read earlier in this request if this process committed nothing since."""
+        snapshots = _SNAPSHOT.get()
+        if snapshots is None:
+            row = self._connection().execute("SELECT version FROM sandbox_versions WHERE name = ?", (table,))
+            found = row.fetchone()
+            return found[0] if found else 0
+        taken = snapshots.get(self)
+        if taken is None or taken[0] != self._commits:
+            commits = self._commits
+            counters = dict(self._connection().execute("SELECT name, version FROM sandbox_versions").fetchall())
+            taken = snapshots[self] = (commits, counters)
+        return taken[1].get(table, 0)
 
 
 def _no_loader(key: Any) -> Any:
