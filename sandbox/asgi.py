@@ -1,4 +1,5 @@
-"""ASGI entry point for process managers: ``uvicorn --factory sandbox.asgi:create_from_env``.
+"""ASGI entry point for process managers: ``uvicorn --factory --loop asyncio sandbox.asgi:create_from_env``
+(asyncio, not uvloop: it answers concurrent clients in turn; see ``immigraflow-sandbox serve --help``).
 
 Settings come from ``IMMIGRAFLOW_SANDBOX_*`` environment variables (the CLI sets them for its
 workers): ``DB``, ``SEED``, ``WORLD``, ``PUBLIC_URL``, ``WEBHOOK_FIRST_RETRY``, ``WEBHOOK_ATTEMPTS``.

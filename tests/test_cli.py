@@ -45,6 +45,20 @@ def test_memory_database_refuses_several_workers() -> None:
     assert result.exit_code == 2 and "--db :memory:" in result.output
 
 
+@pytest.mark.parametrize(("argv", "loop"), [([], "asyncio"), (["--loop", "uvloop"], "uvloop")])
+def test_serve_runs_on_the_asyncio_loop_unless_told(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, argv: list[str], loop: str
+) -> None:
+    """asyncio by default: under saturation uvloop starves some connections (benchmarks/README.md)."""
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "s.sqlite3"), *argv])
+    assert result.exit_code == 0, result.output
+    assert [call["loop"] for call in calls] == [loop]
+
+
 def test_readme_lists_every_magic_receipt() -> None:
     readme = (ROOT / "README.md").read_text()
     for scenario in MAGIC_RECEIPTS.values():
