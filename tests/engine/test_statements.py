@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from sandbox.engine.database import open_database
-from sandbox.engine.statements import CompiledSelect
+from sandbox.engine.statements import CompiledInsert, CompiledSelect
 
 metadata = MetaData()
 things = Table(
@@ -67,3 +68,58 @@ def test_expanding_in_lists_run_through_sqlalchemy(db) -> None:  # type: ignore[
     compiled = CompiledSelect(select(things.c.id).where(things.c.id.in_(bindparam("ids", expanding=True))))
     with db.connect() as conn:
         assert compiled.all(conn, {"ids": [1, 3]}) == [{"id": 1}, {"id": 3}]
+
+
+defaults = Table(
+    "defaulted",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("body", JSON, nullable=True),
+    Column("stamp", String, nullable=True, default=lambda: "from a callable"),
+    sqlite_autoincrement=True,
+)
+
+
+def _rows(conn, table: Table) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    return [dict(row) for row in conn.execute(select(table).order_by(table.c.id)).mappings()]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"name": "plain", "active": False, "body": {"n": [1, 2]}, "stamp": "given"},
+        {"name": "scalar default", "body": None, "stamp": "given"},  # active from its default, body JSON null
+        {"name": "callable default", "active": False},  # stamp needs SQLAlchemy
+    ],
+)
+def test_inserts_store_what_sqlalchemy_stores(tmp_path: Path, values: dict) -> None:  # type: ignore[type-arg]
+    ours, theirs = (open_database(tmp_path / f"{name}.sqlite3", metadata) for name in ("ours", "theirs"))
+    compiled = CompiledInsert(defaults)
+    with ours.begin() as conn:
+        new_ids = [compiled.execute(conn, values) for _ in range(2)]
+    with theirs.begin() as conn:
+        expected_ids = [conn.execute(insert(defaults), values).inserted_primary_key[0] for _ in range(2)]
+    assert new_ids == expected_ids == [1, 2]
+    with ours.connect() as a, theirs.connect() as b:
+        assert _rows(a, defaults) == _rows(b, defaults)
+        raw = a.exec_driver_sql("SELECT body, typeof(body) FROM defaulted").fetchall()
+        assert raw == b.exec_driver_sql("SELECT body, typeof(body) FROM defaulted").fetchall()
+
+
+def test_an_insert_belongs_to_the_open_transaction(db) -> None:  # type: ignore[no-untyped-def]
+    compiled = CompiledInsert(things)
+    with db.connect() as conn:
+        with conn.begin() as transaction:
+            compiled.execute(conn, {"id": 9, "name": "gone", "active": True, "body": {}})
+            transaction.rollback()
+        assert CompiledSelect(select(things).where(things.c.id == 9)).first(conn, {}) is None
+    with db.begin() as conn:  # a key that is no column is ignored, as SQLAlchemy ignores it
+        new_id = compiled.execute(conn, {"name": "x", "active": True, "body": {}, "colour": "red"})
+        assert CompiledSelect(select(things.c.name).where(things.c.id == new_id)).scalar(conn, {}) == "x"
+
+
+def test_a_constraint_violation_raises_sqlalchemys_integrity_error(db) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(IntegrityError, match="UNIQUE constraint failed"), db.begin() as conn:
+        CompiledInsert(things).execute(conn, {"id": 1, "name": "again", "active": True, "body": {}})

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from sandbox.apis.immigraflow import tables as t
+from sandbox.engine.statements import CompiledInsert
 
 Row = Mapping[str, Any]
 
@@ -22,6 +23,8 @@ EMAIL_BOUNCE_PREFIX = "bounce"
 EMAIL_BOUNCE_ERROR = "550 5.1.1 mailbox unavailable"
 WHATSAPP_FAILING_PREFIX = "+1555000"
 WHATSAPP_FAILURE_ERROR = "131026 message undeliverable"
+
+_INSERT_MESSAGE = CompiledInsert(t.outbox)
 
 _TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -82,7 +85,7 @@ class Outbox:
             "created_at": at,
             **fields,
         }
-        self.conn.execute(t.outbox.insert(), row)
+        _INSERT_MESSAGE.execute(self.conn, row)
         return error
 
     def verification(self, user: Row, link: str, at: str) -> None:

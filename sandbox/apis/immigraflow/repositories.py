@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sandbox.apis.immigraflow import tables as t
 from sandbox.engine.errors import ApiError, ErrorDetail, ErrorKind, not_found
 from sandbox.engine.pagination import PagedQuery, PageRequest, fetch_page
-from sandbox.engine.statements import CompiledSelect
+from sandbox.engine.statements import CompiledInsert, CompiledSelect
 
 Row = Mapping[str, Any]
 
@@ -36,6 +36,10 @@ def _prepared(key: Hashable, build: Callable[[], Any]) -> Any:
     return stmt
 
 
+_INSERT_USER = CompiledInsert(t.users)
+_INSERT_CASE = CompiledInsert(t.cases)
+_INSERT_STATUS_UPDATE = CompiledInsert(t.status_updates)
+_INSERT_WEBHOOK = CompiledInsert(t.webhooks)
 _PARTNER_BY_KEY = select(t.partners).where(t.partners.c.api_key == bindparam("api_key"))
 _PARTNER_BY_ID = CompiledSelect(select(t.partners).where(t.partners.c.id == bindparam("id")))
 _USER_BY_ID = CompiledSelect(
@@ -183,9 +187,7 @@ class Users:
     def create(self, values: Mapping[str, Any]) -> Row:
         self._check_email_free(values["email"])
         try:
-            user_id = self.conn.execute(
-                t.users.insert(), {**values, "partner_id": self.partner_id}
-            ).inserted_primary_key[0]
+            user_id = _INSERT_USER.execute(self.conn, {**values, "partner_id": self.partner_id})
         except IntegrityError as exc:  # a concurrent create won the race
             raise ApiError(ErrorKind.CONFLICT, "a user with this email already exists for this partner") from exc
         return self.get(user_id)
@@ -336,9 +338,9 @@ class Cases:
         else:  # pragma: no cover - 10^7 ids
             raise ApiError(ErrorKind.INTERNAL, "could not allocate a FLOW id")
         try:
-            case_id = self.conn.execute(
-                t.cases.insert(), {**values, "partner_id": self.partner_id, "user_case_id": flow_id}
-            ).inserted_primary_key[0]
+            case_id = _INSERT_CASE.execute(
+                self.conn, {**values, "partner_id": self.partner_id, "user_case_id": flow_id}
+            )
         except IntegrityError as exc:
             raise ApiError(ErrorKind.CONFLICT, "receipt number already monitored for this user") from exc
         return self.get(case_id)
@@ -371,7 +373,7 @@ class Cases:
 
     def add_update(self, case_id: int, status_key: str, body: Mapping[str, Any], timestamp: str) -> Row:
         values = {"case_id": case_id, "status_key": status_key, "body": dict(body), "timestamp": timestamp}
-        update_id = self.conn.execute(t.status_updates.insert(), values).inserted_primary_key[0]
+        update_id = _INSERT_STATUS_UPDATE.execute(self.conn, values)
         row = _STATUS_UPDATE_BY_ID.first(self.conn, {"id": update_id})
         assert row is not None
         return row
@@ -397,9 +399,7 @@ class Webhooks:
         return [row for row in rows if event_type in row["events"]]
 
     def create(self, values: Mapping[str, Any]) -> Row:
-        webhook_id = self.conn.execute(
-            t.webhooks.insert(), {**values, "partner_id": self.partner_id}
-        ).inserted_primary_key[0]
+        webhook_id = _INSERT_WEBHOOK.execute(self.conn, {**values, "partner_id": self.partner_id})
         return self.get(webhook_id)
 
     def update(self, webhook_id: int, values: Mapping[str, Any]) -> Row:
