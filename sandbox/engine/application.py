@@ -15,6 +15,7 @@ from sandbox.engine.api import ApiPlugin
 from sandbox.engine.envelope import ErrorRenderer
 from sandbox.engine.errors import SpecError
 from sandbox.engine.fast_path import FastPath, Route, compile_operations
+from sandbox.engine.jsonifier import JSONIFIER
 from sandbox.engine.request_context import DEFAULT_MAX_BODY, RequestContextMiddleware
 from sandbox.engine.security import security_map
 from sandbox.engine.spec import SpecIndex, load_raw_spec, load_spec
@@ -86,7 +87,7 @@ def build_app(
         fast_path: serve conforming requests through operations compiled at start-up
             (:mod:`sandbox.engine.fast_path`); off, Connexion's pipeline serves every request.
     """
-    app = connexion.AsyncApp(__name__, lifespan=lifespan)
+    app = connexion.AsyncApp(__name__, lifespan=lifespan, jsonifier=JSONIFIER)
     indexes: list[SpecIndex] = []
     routes: list[Route] = []
     for plugin in plugins:

@@ -8,7 +8,6 @@ Every non-2xx JSON response of the sandbox has the shape::
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,6 +25,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from sandbox.engine.errors import ApiError, ErrorDetail, ErrorKind
+from sandbox.engine.jsonifier import encode
 from sandbox.engine.spec import SpecIndex
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def envelope(kind: ErrorKind, message: str, details: Sequence[ErrorDetail], requ
 
 
 def envelope_bytes(kind: ErrorKind, message: str, request_id: str, details: Sequence[ErrorDetail] = ()) -> bytes:
-    return json.dumps(envelope(kind, message, details, request_id)).encode()
+    return encode(envelope(kind, message, details, request_id))
 
 
 def request_id_of(scope: Mapping[str, Any]) -> str:
@@ -63,7 +63,7 @@ def error_response(
         status_code=status or kind.status,
         mimetype=JSON,
         content_type=JSON,
-        body=json.dumps(body).encode(),
+        body=encode(body),
         headers=dict(headers or {}),
     )
 

@@ -30,13 +30,13 @@ from urllib.parse import parse_qsl
 import jsonschema_rs
 from connexion.decorators.parameter import sanitized
 from connexion.exceptions import NonConformingResponseBody, NonConformingResponseHeaders
-from connexion.jsonifier import JSONEncoder
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.utils import inspect_function_arguments, is_nullable
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.engine.jsonifier import encode
 from sandbox.engine.request_context import read_body
 from sandbox.engine.security import Authenticator
 from sandbox.engine.spec import HTTP_METHODS
@@ -49,7 +49,6 @@ _CALL = "sandbox_fast_path_call"  # handler arguments, from the checks to the en
 _MISSING = object()
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 _BOOLEANS = {"true": True, "false": False}
-_ENCODER = JSONEncoder()  # Connexion's encoder (dates, decimals, UUIDs), built once
 _JSON_MIME = re.compile(r"^application/(?:[a-z0-9.+-]+\+)?json$")
 
 
@@ -333,7 +332,7 @@ class CompiledOperation:
                 "the handler response did not specify which one to return."
             )
         serialized = data is not None and not isinstance(data, (str, bytes)) and _is_json(content_type)
-        content = _ENCODER.encode(data) + "\n" if serialized else data
+        content = encode(data) + b"\n" if serialized else data  # the newline: as Connexion sends it
         response = Response(
             content, status_code=status or (204 if content is None else 200), headers=headers, media_type=content_type
         )
