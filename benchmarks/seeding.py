@@ -5,7 +5,9 @@
    timing both.
 2. Serves the same requests, in process (ASGI, no network), against the default fixtures world
    and against the large one, and reports p50/p95 latency and the large/small ratio: a ratio near
-   1 means no request scans data that grows (indexes, no per-request table scans).
+   1 means no request scans data that grows (indexes, no per-request table scans). The list
+   page cache is off here (a repeated request would be served from memory): these figures are
+   the queries' own.
 3. Prints the query plans of the list queries and the peak RSS of the process, and checks that
    RSS stops growing under a steady stream of requests.
 """
@@ -124,8 +126,10 @@ async def steady_memory(app: Any, path: str, rounds: int, per_round: int) -> lis
 
 def build(db: Path) -> Any:
     from sandbox.app import create_app
+    from sandbox.engine import pagination
     from sandbox.settings import SandboxSettings
 
+    pagination.CACHED_PAGES = 0  # measure the SQL, not the page cache
     return create_app(SandboxSettings(db=str(db), background=False))
 
 

@@ -60,9 +60,12 @@ class PagedQuery:
     (which filters are present, which sort) and bind the values, ``limit`` and ``offset``.
 
     The ``COUNT(*)`` of a list is the one part of a page whose cost grows with the data (it
-    reads every matching index entry). With ``count_cache`` (the table the rows come from),
-    totals are remembered per query and parameters until any worker writes that table (see
-    ``engine/versions.py``): read-mostly lists then cost the same at 50,000 rows as at 50.
+    reads every matching index entry), and a page's rows are most of what serving it costs. With
+    ``cache_table`` (the one table every row and filter reads), totals and pages are remembered
+    per query and parameters until any worker writes that table (see ``engine/versions.py``):
+    read-mostly lists then cost the same at 50,000 rows as at 50, and a page polled again is
+    not read again. Pages are bounded (:data:`CACHED_PAGES` per table); callers must not
+    mutate the rows they get.
 
     Args:
         query: the filtered ``SELECT`` (values as ``bindparam``s), without order or limit.
@@ -71,6 +74,8 @@ class PagedQuery:
             ``WHERE`` with ``count(*)`` as its only column (SQLite then counts index entries
             instead of materialising a subquery). Pass one for queries with ``GROUP BY`` or
             ``DISTINCT``.
+        cache_table: the table whose writes invalidate cached totals and pages; ``None`` (no
+            caching) when the query also reads other tables.
     """
 
     def __init__(
@@ -79,10 +84,10 @@ class PagedQuery:
         order: Sequence[Any],
         count: Select[Any] | None = None,
         *,
-        count_cache: str | None = None,
+        cache_table: str | None = None,
     ) -> None:
         self.count = count if count is not None else query.with_only_columns(func.count()).order_by(None)
-        self.count_cache = count_cache
+        self.cache_table = cache_table
         self.rows = CompiledSelect(
             query.order_by(*order)
             .limit(bindparam("page_limit", type_=Integer))
@@ -93,25 +98,31 @@ class PagedQuery:
         self, conn: Connection, page: PageRequest, params: Mapping[str, Any]
     ) -> tuple[list[Mapping[str, Any]], int]:
         """One page and the total number of matching rows."""
-        if self.count_cache is None:
+        values = {**params, "page_limit": page.limit, "page_offset": page.offset}
+        if self.cache_table is None:
             total = conn.execute(self.count, params).scalar_one()
-        else:
-            cache = _count_cache(conn.engine, self.count_cache)
-            key = (self, tuple(sorted(params.items())))
-            total = cache.get(key, lambda _: conn.execute(self.count, params).scalar_one())
+            return (self.rows.all(conn, values) if page.offset < total else []), total
+        totals, pages = _caches(conn.engine, self.cache_table)
+        key = (self, tuple(sorted(params.items())))
+        total = totals.get(key, lambda _: conn.execute(self.count, params).scalar_one())
         if page.offset >= total:
             return [], total
-        return self.rows.all(conn, {**params, "page_limit": page.limit, "page_offset": page.offset}), total
+        rows = pages.get((*key, page.limit, page.offset), lambda _: self.rows.all(conn, values))
+        return list(rows), total
 
 
-_COUNT_CACHES: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+#: Pages remembered per table (each up to MAX_LIMIT rows) until that table is written.
+CACHED_PAGES = 256
+
+_CACHES: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
 
 
-def _count_cache(db: Any, table: str) -> Any:
+def _caches(db: Any, table: str) -> tuple[Any, Any]:
+    """The totals cache and the pages cache of ``table``."""
     from sandbox.engine.versions import VersionedCache
 
-    caches = _COUNT_CACHES.setdefault(db, {})
-    cache = caches.get(table)
-    if cache is None:
-        cache = caches[table] = VersionedCache(db, table)
-    return cache
+    caches = _CACHES.setdefault(db, {})
+    found = caches.get(table)
+    if found is None:
+        found = caches[table] = (VersionedCache(db, table), VersionedCache(db, table, max_entries=CACHED_PAGES))
+    return found

@@ -169,7 +169,7 @@ class Users:
             if q:
                 like = bindparam("like")
                 query = query.where(or_(func.lower(t.users.c.name).like(like), func.lower(t.users.c.email).like(like)))
-            return PagedQuery(query, order, count_cache="users")
+            return PagedQuery(query, order, cache_table="users")
 
         paged = _prepared(("users.list", bool(status), bool(q), sort or "-created_at"), build)
         params = {"partner_id": self.partner_id, "status": status, "like": f"%{q.lower()}%" if q else None}
@@ -250,7 +250,7 @@ class Cases:
             )
             if active is not None:
                 query = query.where(t.cases.c.active == bindparam("active"))
-            return PagedQuery(query, [t.cases.c.created_at.desc(), t.cases.c.id.desc()], count_cache="cases")
+            return PagedQuery(query, [t.cases.c.created_at.desc(), t.cases.c.id.desc()], cache_table="cases")
 
         paged = _prepared(("cases.list_for_user", active is not None), build)
         return paged.fetch(self.conn, page, {"partner_id": self.partner_id, "user_id": user_id, "active": active})
@@ -309,8 +309,8 @@ class Cases:
                         func.lower(func.coalesce(t.cases.c.description, "")).like(like),
                     )
                 )
-            # The status filter reads status_updates too: its totals are not cached.
-            return PagedQuery(query, order, count_cache=None if status_code else "cases")
+            # The status filter reads status_updates too: its totals and pages are not cached.
+            return PagedQuery(query, order, cache_table=None if status_code else "cases")
 
         paged = _prepared(("cases.list_for_partner", present, sort or "-created_at"), build)
         return paged.fetch(self.conn, page, params)
