@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Select, bindparam, func, select
+from sqlalchemy import Connection, Engine, Integer, Select, bindparam, func, select
 
 from sandbox.engine.statements import CompiledSelect
+from sandbox.engine.versions import VersionedCache
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -114,13 +115,13 @@ class PagedQuery:
 #: Pages remembered per table (each up to MAX_LIMIT rows) until that table is written.
 CACHED_PAGES = 256
 
-_CACHES: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
+_CACHES: weakref.WeakKeyDictionary[Engine, dict[str, tuple[VersionedCache[Any, int], VersionedCache[Any, Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _caches(db: Any, table: str) -> tuple[Any, Any]:
+def _caches(db: Engine, table: str) -> tuple[VersionedCache[Any, int], VersionedCache[Any, Any]]:
     """The totals cache and the pages cache of ``table``."""
-    from sandbox.engine.versions import VersionedCache
-
     caches = _CACHES.setdefault(db, {})
     found = caches.get(table)
     if found is None:

@@ -12,11 +12,14 @@ does the same for single-row inserts, scalar column defaults included.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Select, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+
+K = TypeVar("K")
+C = TypeVar("C")
 
 
 def _run(conn: Connection, sql: str, parameters: tuple[Any, ...]) -> Any:
@@ -27,6 +30,24 @@ def _run(conn: Connection, sql: str, parameters: tuple[Any, ...]) -> Any:
         return driver.execute(sql, parameters)  # type: ignore[union-attr]
     except conn.dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(sql, parameters, exc, conn.dialect.loaded_dbapi.Error) from exc
+
+
+def _compiled_once(cache: dict[K, C | None], key: K, compile_: Callable[[], C]) -> C | None:
+    """``cache[key]``, compiled on first use; ``None`` (remembered) when SQLAlchemy must run it."""
+    try:
+        return cache[key]
+    except KeyError:
+        try:
+            compiled: C | None = compile_()
+        except ValueError:
+            compiled = None
+        return cache.setdefault(key, compiled)
+
+
+def _bind_processors(compiled: Any, dialect: Dialect) -> list[tuple[str, Callable[[Any], Any] | None]]:
+    """Each positional parameter of a compiled statement, with the bind processor SQLAlchemy applies."""
+    binds = compiled.binds
+    return [(name, binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in compiled.positiontup]
 
 
 class CompiledSelect:
@@ -42,14 +63,7 @@ class CompiledSelect:
 
     def _for(self, conn: Connection) -> _Compiled | None:
         """The compiled form for this connection's dialect; ``None``: SQLAlchemy must run it."""
-        try:
-            return self._by_dialect[conn.dialect]
-        except KeyError:
-            try:
-                compiled: _Compiled | None = _Compiled(self.statement, conn.dialect)
-            except ValueError:
-                compiled = None
-            return self._by_dialect.setdefault(conn.dialect, compiled)
+        return _compiled_once(self._by_dialect, conn.dialect, lambda: _Compiled(self.statement, conn.dialect))
 
     def all(self, conn: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row, as dicts keyed like ``.mappings()`` would key them."""
@@ -85,9 +99,8 @@ class _Compiled:
         if compiled.positiontup is None:
             raise ValueError(f"dialect {dialect.name} does not use positional parameters")
         self.sql = compiled.string
-        self._binds: list[tuple[str, Any, Callable[[Any], Any] | None]] = [
-            (name, binds[name].effective_value, binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-            for name in compiled.positiontup
+        self._binds = [
+            (name, binds[name].effective_value, process) for name, process in _bind_processors(compiled, dialect)
         ]
         self.keys = list(statement.selected_columns.keys())
         processors = [
@@ -118,7 +131,6 @@ class CompiledInsert:
     """
 
     def __init__(self, table: Table) -> None:
-        self.table = table
         self.statement = table.insert()
         self._defaults = {
             column.key: column.default.arg  # type: ignore[attr-defined]
@@ -130,15 +142,9 @@ class CompiledInsert:
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> Any:
         """Insert one row; returns its primary key (the new ``rowid`` for an integer key)."""
         row = {**self._defaults, **values}
-        key = (conn.dialect, frozenset(row))
-        try:
-            compiled = self._compiled[key]
-        except KeyError:
-            try:
-                compiled = _CompiledInsert(self.statement, conn.dialect, row)
-            except ValueError:
-                compiled = None
-            self._compiled[key] = compiled
+        compiled = _compiled_once(
+            self._compiled, (conn.dialect, frozenset(row)), lambda: _CompiledInsert(self.statement, conn.dialect, row)
+        )
         if compiled is None:
             return conn.execute(self.statement, row).inserted_primary_key[0]
         return _run(conn, compiled.sql, compiled.parameters(row)).lastrowid
@@ -157,10 +163,7 @@ class _CompiledInsert:
         if len(primary) != 1 or primary[0].type.python_type is not int:
             raise ValueError("only an integer primary key (SQLite's rowid) comes back as lastrowid")
         self.sql = compiled.string
-        binds = compiled.binds
-        self._binds = [
-            (name, binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in compiled.positiontup
-        ]
+        self._binds = _bind_processors(compiled, dialect)
 
     def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         # SQLAlchemy hands None to the processors too (a JSON column stores it as 'null').
